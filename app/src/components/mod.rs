@@ -1,0 +1,10 @@
+//! Reusable UI pieces. Pages compose these; none of them calls the server.
+
+pub mod confirm;
+pub mod empty;
+pub mod error_box;
+pub mod icon;
+pub mod progress;
+pub mod shell;
+pub mod theme;
+pub mod toast;

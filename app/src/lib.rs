@@ -1,0 +1,73 @@
+//! Pier's web UI: the shell, pages and components (rendered on the server, hydrated in the
+//! browser), and the server functions they call (bodies behind `ssr`).
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod live;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use components::shell::AppShell;
+use components::toast::ToastHost;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// Applies the saved theme before first paint, so a dark-theme user never sees a white flash.
+const THEME_BOOT: &str = "try{var t=localStorage.getItem('pier-theme');if(t==='dark'||t==='light')document.documentElement.dataset.theme=t}catch(e){}";
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <script>{THEME_BOOT}</script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::toast::provide_toasts();
+    live::provide_live();
+
+    view! {
+        <Stylesheet id="pier" href="/pkg/pier.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Pier".to_string() } else { format!("{page} · Pier") }/>
+        <Router>
+            <AppShell>
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::overview::Overview/>
+                    <Route path=path!("/jobs") view=pages::jobs::JobsPage/>
+                    <Route path=path!("/system") view=pages::system::SystemPage/>
+                    <Route path=path!("/vps") view=|| view! { <pages::upcoming::Upcoming area="vps"/> }/>
+                    <Route path=path!("/containers") view=|| view! { <pages::upcoming::Upcoming area="containers"/> }/>
+                    <Route path=path!("/sites") view=|| view! { <pages::upcoming::Upcoming area="sites"/> }/>
+                    <Route path=path!("/certificates") view=|| view! { <pages::upcoming::Upcoming area="certificates"/> }/>
+                    <Route path=path!("/monitoring") view=|| view! { <pages::upcoming::Upcoming area="monitoring"/> }/>
+                    <Route path=path!("/backups") view=|| view! { <pages::upcoming::Upcoming area="backups"/> }/>
+                    <Route path=path!("/users") view=|| view! { <pages::upcoming::Upcoming area="users"/> }/>
+                    <Route path=path!("/audit") view=|| view! { <pages::upcoming::Upcoming area="audit"/> }/>
+                </Routes>
+            </AppShell>
+            <ToastHost/>
+        </Router>
+    }
+}

@@ -1,0 +1,130 @@
+//! Who is acting, and the ONE place that decides what an actor may see and do.
+//!
+//! The accounts work fills in users, sessions and API tokens; until then the only actors are the
+//! system itself and the local operator (the panel listens on loopback by default). Every service
+//! already takes an `Actor` and asks `policy` so adding accounts changes no call site.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Support,
+    Billing,
+    User,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// Pier's own schedules and workers.
+    System,
+    /// A person (or their API token).
+    Person { user_id: i64, username: String, role: Role },
+}
+
+impl Actor {
+    /// Until accounts exist, requests act as this administrator. Replaced by session
+    /// authentication in the accounts work; see `http::auth` in the server crate.
+    pub fn local_operator() -> Self {
+        Actor::Person { user_id: 0, username: "operator".into(), role: Role::Admin }
+    }
+
+    /// The stable owner key stored on rows this actor creates (`system`, `user:12`).
+    pub fn key(&self) -> String {
+        match self {
+            Actor::System => "system".into(),
+            Actor::Person { user_id, .. } => format!("user:{user_id}"),
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            Actor::System => "system".into(),
+            Actor::Person { username, .. } => username.clone(),
+        }
+    }
+
+    fn role(&self) -> Option<Role> {
+        match self {
+            Actor::System => None,
+            Actor::Person { role, .. } => Some(*role),
+        }
+    }
+}
+
+/// Who may receive an event or read a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Platform-level: admins and support.
+    Staff,
+    /// The owner (an actor key such as `user:12`) and staff.
+    Owner(String),
+}
+
+pub mod policy {
+    use super::*;
+    use pier_proto::live::Topic;
+
+    /// May `actor` receive an event or read a record addressed to `audience`?
+    pub fn may_see(actor: &Actor, audience: &Audience) -> bool {
+        match actor.role() {
+            None => true, // the system sees everything
+            Some(Role::Admin | Role::Support) => true,
+            Some(Role::Billing | Role::User) => match audience {
+                Audience::Staff => false,
+                Audience::Owner(owner) => *owner == actor.key(),
+            },
+        }
+    }
+
+    /// May `actor` subscribe to `topic` at all? Per-event filtering by `may_see` still applies;
+    /// this only refuses topic families the role can never read.
+    pub fn may_subscribe(actor: &Actor, topic: &Topic) -> Result<(), String> {
+        match topic.family() {
+            // Everyone may follow jobs; they only receive their own unless staff.
+            "jobs" | "job" => Ok(()),
+            other => match actor.role() {
+                None | Some(Role::Admin | Role::Support) => Ok(()),
+                _ => Err(format!("topic family {other:?} is not available to this account")),
+            },
+        }
+    }
+
+    /// Platform diagnostics (health checks, worker self-test): admins and support.
+    pub fn may_run_diagnostics(actor: &Actor) -> bool {
+        matches!(actor.role(), None | Some(Role::Admin | Role::Support))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pier_proto::live::Topic;
+
+    fn person(id: i64, role: Role) -> Actor {
+        Actor::Person { user_id: id, username: format!("u{id}"), role }
+    }
+
+    #[test]
+    fn owners_see_their_own_and_staff_see_all() {
+        let own = Audience::Owner("user:7".into());
+        assert!(policy::may_see(&person(7, Role::User), &own));
+        assert!(!policy::may_see(&person(8, Role::User), &own));
+        assert!(!policy::may_see(&person(8, Role::User), &Audience::Staff));
+        assert!(!policy::may_see(&person(8, Role::Billing), &Audience::Staff));
+        assert!(policy::may_see(&person(1, Role::Support), &own));
+        assert!(policy::may_see(&person(1, Role::Admin), &Audience::Staff));
+        assert!(policy::may_see(&Actor::System, &Audience::Staff));
+    }
+
+    #[test]
+    fn topic_families_are_gated_by_role() {
+        let user = person(3, Role::User);
+        assert!(policy::may_subscribe(&user, &Topic::jobs()).is_ok());
+        assert!(policy::may_subscribe(&user, &Topic::new("host:1").unwrap()).is_err());
+        assert!(policy::may_subscribe(&person(1, Role::Support), &Topic::new("host:1").unwrap()).is_ok());
+        assert!(!policy::may_run_diagnostics(&user));
+        assert!(policy::may_run_diagnostics(&Actor::local_operator()));
+    }
+}

@@ -1,0 +1,65 @@
+//! Pier's server-side core: configuration, database, services, jobs and events.
+//!
+//! No Leptos and no HTTP here: the adapters (server functions in `app`, REST in the `pier`
+//! binary) authenticate, call one service method with an `Actor`, and map the error.
+
+pub mod actor;
+pub mod config;
+pub mod db;
+pub mod entity;
+pub mod events;
+pub mod health;
+pub mod jobs;
+
+use actor::Actor;
+use config::Config;
+use events::EventBus;
+use health::HealthChecker;
+use jobs::{Jobs, Registry};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything a request handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct Core {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub bus: EventBus,
+    pub jobs: Jobs,
+    pub health: HealthChecker,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data directory: {0}")]
+    DataDir(String),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+}
+
+impl Core {
+    /// Opens the data dir and database, applies migrations and wires the services. Workers are
+    /// started separately (`Jobs::spawn_workers`) so commands like `pier migrate` do not run jobs.
+    pub async fn open(config: Config) -> Result<Core, StartError> {
+        health::ensure_writable_dir(&config.data_dir()).map_err(StartError::DataDir)?;
+        let db = db::connect(&config).await?;
+        db::migrate(&db).await?;
+        Ok(Self::with_db(config, db))
+    }
+
+    pub fn with_db(config: Config, db: DatabaseConnection) -> Core {
+        let bus = EventBus::new();
+        let health = HealthChecker::new(config.clone(), Some(db.clone()));
+        let mut registry = Registry::new();
+        registry.register(Arc::new(jobs::kinds::SystemCheck { checker: health.clone() }));
+        registry.register(Arc::new(jobs::kinds::WorkerTest));
+        let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
+        Core { config: Arc::new(config), db, bus, jobs, health }
+    }
+
+    /// The actor for requests until accounts land (see `Actor::local_operator`).
+    pub fn request_actor(&self) -> Actor {
+        Actor::local_operator()
+    }
+}

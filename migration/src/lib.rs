@@ -1,0 +1,15 @@
+//! Pier's schema history. Each change to the database is a new module here, appended to
+//! `Migrator::migrations`; released migrations are never edited.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_jobs;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_jobs::Migration)]
+    }
+}

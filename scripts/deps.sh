@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs (and starts) what Pier needs on Debian 12, as root. Idempotent: quick when all is
+# there. Both README commands call it; nothing here downloads outside the package registries.
+#
+#   scripts/deps.sh build     toolchain: libvirt headers, wasm target, cargo-leptos, wasm-bindgen, wasm-opt
+#   scripts/deps.sh runtime   components the panel drives: dockerd, nginx (started when needed)
+#   scripts/deps.sh test      test-only: Chromium + chromedriver, playwright-core, busybox
+set -euo pipefail
+
+CARGO_LEPTOS_VERSION=0.3.11
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
+BINARYEN_VERSION=132           # npm binaryen; Debian's binaryen 108 breaks hydration (design.md §5)
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+log() { printf '\033[1;34m[deps]\033[0m %s\n' "$*" >&2; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+apt_updated=
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ -z "$apt_updated" ]; then log "apt-get update"; apt-get update -qq; apt_updated=1; fi
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+  apt_install build-essential pkg-config libvirt-dev nodejs npm ca-certificates
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || { log "rustup target add wasm32"; rustup target add wasm32-unknown-unknown; }
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once)"
+    # --ignore-rust-version: a locked dependency asks for a newer rustc than it needs.
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --ignore-rust-version
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+    log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+  if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    log "npm install -g binaryen@$BINARYEN_VERSION (wasm-opt)"
+    npm install -g --silent "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+}
+
+start_dockerd() {
+  if ! docker version >/dev/null 2>&1; then
+    log "starting dockerd (log: /var/log/dockerd.log)"
+    (setsid dockerd >/var/log/dockerd.log 2>&1 &)
+    for _ in $(seq 1 30); do docker version >/dev/null 2>&1 && return 0; sleep 0.5; done
+    log "dockerd did not come up; see /var/log/dockerd.log"; return 1
+  fi
+}
+
+runtime() {
+  apt_install docker.io nginx-light
+  # Debian starts a system nginx on :80 when it can; Pier runs its own under a private prefix.
+  start_dockerd
+}
+
+tests() {
+  apt_install chromium chromium-driver busybox-static
+  if [ ! -x "$here/end2end/node_modules/.bin/playwright-core" ] && [ ! -d "$here/end2end/node_modules/playwright-core" ]; then
+    log "npm ci (end2end)"
+    (cd "$here/end2end" && npm ci --silent --no-audit --no-fund)
+  fi
+}
+
+groups=("$@")
+[ ${#groups[@]} -eq 0 ] && groups=(build runtime)
+for g in "${groups[@]}"; do
+  case "$g" in
+    build) build ;;
+    runtime) runtime ;;
+    test) tests ;;
+    *) echo "unknown group: $g (build, runtime, test)" >&2; exit 2 ;;
+  esac
+done

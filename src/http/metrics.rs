@@ -1,0 +1,131 @@
+//! Prometheus metrics at `GET /metrics`: HTTP requests and latency by route, live sockets, and
+//! the job queue depth. Host, VPS and container gauges join with the monitoring work.
+
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms … ~4 s
+    Histogram::new(exponential_buckets(0.0005, 2.0, 14))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    pub live_connections: Gauge,
+    jobs_queued: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("pier");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let live_connections = Gauge::default();
+        let jobs_queued = Gauge::default();
+        registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
+        registry.register("live_connections", "Open live-event WebSockets", live_connections.clone());
+        registry.register("jobs_queued", "Jobs waiting for a worker", jobs_queued.clone());
+        Self { registry, requests, latency, live_connections, jobs_queued }
+    }
+
+    fn observe(&self, method: &str, route: String, status: u16, seconds: f64) {
+        self.requests
+            .get_or_create(&RequestLabels { method: method.to_string(), route: route.clone(), status: status.to_string() })
+            .inc();
+        self.latency.get_or_create(&RouteLabels { method: method.to_string(), route }).observe(seconds);
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// A bounded label for a path: ids become `{id}`, static assets one route, unknown paths one
+/// route, so an attacker cannot grow the metric set without limit.
+pub fn route_label(path: &str, status: u16) -> String {
+    if status == 404 {
+        return "unmatched".into();
+    }
+    if path.starts_with("/pkg/") {
+        return "/pkg/{file}".into();
+    }
+    let segments: Vec<&str> = path
+        .split('/')
+        .map(|s| if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) { "{id}" } else { s })
+        .collect();
+    let label = segments.join("/");
+    if label.len() > 80 {
+        "long".into()
+    } else {
+        label
+    }
+}
+
+pub async fn track(Extension(metrics): Extension<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let started = Instant::now();
+    let res = next.run(req).await;
+    let status = res.status().as_u16();
+    metrics.observe(&method, route_label(&path, status), status, started.elapsed().as_secs_f64());
+    res
+}
+
+pub async fn scrape(Extension(metrics): Extension<Arc<Metrics>>, axum::extract::State(state): axum::extract::State<app::state::ServerState>) -> Response {
+    if let Ok(n) = state.core.jobs.queued_count().await {
+        metrics.jobs_queued.set(n as i64);
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], metrics.render()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_labels_are_bounded() {
+        assert_eq!(route_label("/api/v1/jobs/123", 200), "/api/v1/jobs/{id}");
+        assert_eq!(route_label("/pkg/pier.wasm", 200), "/pkg/{file}");
+        assert_eq!(route_label("/no/such/page", 404), "unmatched");
+        assert_eq!(route_label("/jobs", 200), "/jobs");
+    }
+
+    #[test]
+    fn rendered_text_has_the_request_series() {
+        let m = Metrics::new();
+        m.observe("GET", "/jobs".into(), 200, 0.002);
+        let text = m.render();
+        assert!(text.contains("pier_http_requests_total{method=\"GET\",route=\"/jobs\",status=\"200\"} 1"), "{text}");
+        assert!(text.contains("pier_http_request_duration_seconds_bucket"), "{text}");
+    }
+}

@@ -1,0 +1,51 @@
+//! The HTTP surface: Leptos pages and server functions, REST `/api/v1`, the live socket,
+//! `/healthz` and `/metrics`, wrapped in request ids, tracing, metrics and security layers.
+
+mod guard;
+mod live;
+mod metrics;
+mod rest;
+
+use app::state::ServerState;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use pier_core::Core;
+use std::sync::Arc;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use metrics::Metrics;
+
+pub fn router(core: Core, leptos: LeptosOptions) -> Router {
+    let metrics = Arc::new(Metrics::new());
+    let state = ServerState { core, leptos };
+    let routes = generate_route_list(app::App);
+
+    let api = rest::routes().route("/live", get(live::upgrade)).with_state(state.clone());
+
+    Router::new()
+        .route("/healthz", get(rest::healthz))
+        .route("/metrics", get(metrics::scrape))
+        .leptos_routes(&state, routes, {
+            let leptos = state.leptos.clone();
+            move || app::shell(leptos.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
+        .with_state(state)
+        .nest("/api/v1", api)
+        .layer(axum::Extension(metrics.clone()))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(guard::request_span).on_response(guard::log_response))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(CatchPanicLayer::custom(guard::panic_response))
+                .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
+                .layer(axum::middleware::from_fn(guard::security_headers))
+                .layer(axum::middleware::from_fn(guard::same_origin)),
+        )
+}

@@ -1,0 +1,81 @@
+//! REST API `/api/v1` and `/healthz`. Same shape as the server functions: authenticate, call
+//! one service method, map the error — so the UI and scripts can never disagree.
+
+use app::state::ServerState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pier_proto::jobs::{JobQuery, StartJob};
+use pier_proto::ApiError;
+
+/// `ApiError` as an HTTP response: the code's status and the JSON body.
+pub struct RestError(pub ApiError);
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.0)).into_response()
+    }
+}
+
+impl<E: Into<ApiError>> From<E> for RestError {
+    fn from(e: E) -> Self {
+        RestError(e.into())
+    }
+}
+
+type RestResult<T> = Result<T, RestError>;
+
+pub fn routes() -> Router<ServerState> {
+    Router::new()
+        .route("/jobs", get(list_jobs).post(start_job))
+        .route("/jobs/{id}", get(get_job))
+        .route("/jobs/{id}/cancel", post(cancel_job))
+        .fallback(|| async { RestError(ApiError::not_found("API route")) })
+}
+
+fn bad_query(e: QueryRejection) -> RestError {
+    RestError(ApiError::invalid("query", format!("Invalid query string: {}", e.body_text())))
+}
+
+fn bad_json(e: JsonRejection) -> RestError {
+    RestError(ApiError::invalid("body", format!("Invalid JSON body: {}", e.body_text())))
+}
+
+fn job_id(raw: &str) -> RestResult<i64> {
+    raw.parse().map_err(|_| RestError(ApiError::invalid("id", format!("{raw:?} is not a job id"))))
+}
+
+async fn list_jobs(State(s): State<ServerState>, query: Result<Query<JobQuery>, QueryRejection>) -> RestResult<impl IntoResponse> {
+    let Query(query) = query.map_err(bad_query)?;
+    let actor = s.core.request_actor();
+    Ok(Json(s.core.jobs.list(&actor, &query).await?))
+}
+
+async fn start_job(State(s): State<ServerState>, body: Result<Json<StartJob>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let Json(req) = body.map_err(bad_json)?;
+    let actor = s.core.request_actor();
+    let job = s.core.jobs.start_by_request(&actor, req).await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+async fn get_job(State(s): State<ServerState>, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
+    let actor = s.core.request_actor();
+    Ok(Json(s.core.jobs.get(&actor, job_id(&id)?).await?))
+}
+
+async fn cancel_job(State(s): State<ServerState>, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
+    let actor = s.core.request_actor();
+    Ok(Json(s.core.jobs.cancel(&actor, job_id(&id)?).await?))
+}
+
+/// Liveness and component health for load balancers and monitors: 200 unless the panel
+/// cannot work (database or data dir failing), then 503. The body lists every check.
+pub async fn healthz(State(s): State<ServerState>) -> Response {
+    let report = s.core.health.report().await;
+    let status = if report.status == "failing" { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    (status, Json(report)).into_response()
+}

@@ -1,0 +1,100 @@
+//! `pier serve`: open the core, recover interrupted jobs, start workers, serve HTTP until a
+//! signal, then stop the workers.
+
+use leptos::prelude::LeptosOptions;
+use pier_core::config::Config;
+use pier_core::Core;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error(transparent)]
+    Start(#[from] pier_core::StartError),
+    #[error("job recovery failed: {0}")]
+    Recovery(String),
+    #[error("server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let addr = config.listen;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| ServeError::Bind {
+        addr,
+        reason: match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "the address is already in use (is another pier running?); choose another with PIER_LISTEN or `listen` in the config".into()
+            }
+            std::io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need root)".into(),
+            _ => e.to_string(),
+        },
+    })?;
+    let site_dir = site_dir(&config);
+    let workers = config.jobs.workers;
+    let core = Core::open(config).await?;
+
+    let recovery = core.jobs.recover(true).await.map_err(|e| ServeError::Recovery(e.to_string()))?;
+    if !(recovery.requeued.is_empty() && recovery.failed.is_empty()) {
+        tracing::warn!(requeued = ?recovery.requeued, failed = ?recovery.failed, "recovered jobs interrupted by the last stop");
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker_handles = core.jobs.spawn_workers(workers, stop_rx);
+
+    if !site_dir.join("pkg").is_dir() {
+        tracing::warn!(site = %site_dir.display(), "browser assets not found: build them with `cargo leptos build --release` or set PIER_SITE_DIR");
+    }
+    let leptos = LeptosOptions::builder()
+        .output_name("pier")
+        .site_root(site_dir.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let router = crate::http::router(core, leptos);
+
+    tracing::info!(%addr, "Pier is listening");
+    println!("Pier is running at http://{addr}/");
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+
+    tracing::info!("stopping job workers");
+    let _ = stop_tx.send(true);
+    // Running jobs get a moment to reach a progress point; those that do not are recovered
+    // (requeued or failed) at the next start.
+    let _ = tokio::time::timeout(Duration::from_secs(10), futures::future::join_all(worker_handles)).await;
+    Ok(())
+}
+
+/// Where the browser assets are: the configured dir, or `site/` next to the binary's target
+/// dir (cargo-leptos puts the binary in target/<profile>/ and the site in target/site/).
+fn site_dir(config: &Config) -> PathBuf {
+    if let Some(dir) = &config.site_dir {
+        return dir.clone();
+    }
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().and_then(|p| p.parent()).map(|t| t.join("site")));
+    match beside_binary {
+        Some(dir) if dir.is_dir() => dir,
+        _ => PathBuf::from("target/site"),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown requested");
+}

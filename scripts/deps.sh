@@ -26,7 +26,7 @@ apt_install() {
 }
 
 build() {
-  apt_install build-essential pkg-config libvirt-dev nodejs npm ca-certificates
+  apt_install build-essential pkg-config libvirt-dev nodejs npm ca-certificates curl
   rustup target list --installed | grep -qx wasm32-unknown-unknown || { log "rustup target add wasm32"; rustup target add wasm32-unknown-unknown; }
   if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once)"

@@ -91,7 +91,7 @@ pub fn route_label(path: &str, status: u16) -> String {
     }
 }
 
-pub async fn track(Extension(metrics): Extension<Arc<Metrics>>, req: Request, next: Next) -> Response {
+pub async fn track(axum::extract::State(metrics): axum::extract::State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let started = Instant::now();

@@ -41,7 +41,7 @@ pub fn router(core: Core, leptos: LeptosOptions) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(guard::request_span).on_response(guard::log_response))
+                .layer(TraceLayer::new_for_http().make_span_with(guard::request_span).on_response(guard::log_response).on_failure(()))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::custom(guard::panic_response))
                 .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))

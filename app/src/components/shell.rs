@@ -5,7 +5,6 @@ use super::theme::ThemeToggle;
 use crate::live::use_live_status;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_location;
 
 /// A navigation entry.
 struct NavItem {
@@ -45,27 +44,17 @@ const NAV: &[(&str, &[NavItem])] = &[
     ),
 ];
 
-fn is_current(path: &str, href: &str) -> bool {
-    if href == "/" {
-        path == "/"
-    } else {
-        path == href || path.starts_with(&format!("{href}/"))
-    }
-}
-
 #[component]
 fn NavLinks(#[prop(optional)] on_navigate: Option<Callback<()>>) -> impl IntoView {
-    let location = use_location();
     NAV.iter()
         .map(|(section, items)| {
             let links = items
                 .iter()
                 .map(|item| {
                     let href = item.href;
-                    let current = move || is_current(&location.pathname.get(), href).then_some("page");
                     view! {
                         <li>
-                            <A href=href attr:class="nav-link" attr:aria-current=current
+                            <A href=href exact=href == "/" attr:class="nav-link"
                                on:click=move |_| if let Some(cb) = on_navigate { cb.run(()) }>
                                 <Icon name=item.icon/>
                                 <span>{item.label}</span>
@@ -88,7 +77,6 @@ fn NavLinks(#[prop(optional)] on_navigate: Option<Callback<()>>) -> impl IntoVie
 pub fn AppShell(children: Children) -> impl IntoView {
     let drawer = RwSignal::new(false);
     let live = use_live_status();
-    let location = use_location();
     let close_drawer = Callback::new(move |_| drawer.set(false));
     let bottom = NAV
         .iter()
@@ -96,9 +84,8 @@ pub fn AppShell(children: Children) -> impl IntoView {
         .filter(|i| i.in_bottom_bar)
         .map(|item| {
             let href = item.href;
-            let current = move || is_current(&location.pathname.get(), href).then_some("page");
             view! {
-                <A href=href attr:class="bottom-link" attr:aria-current=current>
+                <A href=href exact=href == "/" attr:class="bottom-link">
                     <Icon name=item.icon/>
                     <span>{item.label}</span>
                 </A>

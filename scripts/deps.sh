@@ -53,7 +53,7 @@ start_dockerd() {
 }
 
 runtime() {
-  apt_install docker.io nginx-light
+  apt_install docker.io nginx
   # Debian starts a system nginx on :80 when it can; Pier runs its own under a private prefix.
   start_dockerd
 }

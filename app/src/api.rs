@@ -1,7 +1,9 @@
 //! Server functions: thin adapters. Each authenticates, calls ONE service method with the actor,
 //! and maps the error to `ApiError`. The REST API in the server binary calls the same methods.
+//! Arguments travel as JSON (not the default URL form): job parameters are nested JSON values.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 // Types are named by path: `#[server]` generates a struct named after each function
 // (`start_job` -> `StartJob`), which would collide with imported wire types.
 use pier_proto::jobs::{JobQuery, JobView};
@@ -27,28 +29,28 @@ pub mod ssr {
     }
 }
 
-#[server(prefix = "/api/fn")]
+#[server(prefix = "/api/fn", input = Json)]
 pub async fn list_jobs(query: JobQuery) -> Result<Vec<JobView>, ApiError> {
     let core = ssr::core()?;
     let actor = ssr::actor(&core)?;
     Ok(core.jobs.list(&actor, &query).await?)
 }
 
-#[server(prefix = "/api/fn")]
+#[server(prefix = "/api/fn", input = Json)]
 pub async fn start_job(request: pier_proto::jobs::StartJob) -> Result<JobView, ApiError> {
     let core = ssr::core()?;
     let actor = ssr::actor(&core)?;
     Ok(core.jobs.start_by_request(&actor, request).await?)
 }
 
-#[server(prefix = "/api/fn")]
+#[server(prefix = "/api/fn", input = Json)]
 pub async fn cancel_job(id: i64) -> Result<JobView, ApiError> {
     let core = ssr::core()?;
     let actor = ssr::actor(&core)?;
     Ok(core.jobs.cancel(&actor, id).await?)
 }
 
-#[server(prefix = "/api/fn")]
+#[server(prefix = "/api/fn", input = Json)]
 pub async fn health_report() -> Result<pier_proto::health::HealthReport, ApiError> {
     let core = ssr::core()?;
     let actor = ssr::actor(&core)?;

@@ -20,7 +20,7 @@ sleep 3
 idle_rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 
 run() { # path label
-  wrk -t2 -c"${CONNS:-32}" -d"${DURATION:-15s}" --latency "http://127.0.0.1:$port$1" >"$data/wrk.txt"
+  wrk -t"$(( ${CONNS:-32} < 2 ? 1 : 2 ))" -c"${CONNS:-32}" -d"${DURATION:-15s}" --latency "http://127.0.0.1:$port$1" >"$data/wrk.txt"
   rps=$(awk '/Requests\/sec/ {print $2}' "$data/wrk.txt")
   p50=$(awk '$1=="50%" {print $2}' "$data/wrk.txt")
   p99=$(awk '$1=="99%" {print $2}' "$data/wrk.txt")

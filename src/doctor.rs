@@ -15,7 +15,7 @@ pub async fn run(config: Config, json: bool) -> ExitCode {
             None
         }
     };
-    let report = HealthChecker::new(config, db).report().await;
+    let report = HealthChecker::new(config, db).report_fresh().await;
     if json {
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {

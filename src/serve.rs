@@ -56,6 +56,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
 
     tracing::info!(%addr, "Pier is listening");
     println!("Pier is running at http://{addr}/");
+    // Leptos streams pages in several writes; without TCP_NODELAY the second write waits for the
+    // client's delayed ACK (~40 ms per page view on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -51,11 +51,12 @@ pub async fn cancel_job(id: i64) -> Result<JobView, ApiError> {
 }
 
 #[server(prefix = "/api/fn", input = Json)]
-pub async fn health_report() -> Result<pier_proto::health::HealthReport, ApiError> {
+/// `fresh`: run every check now instead of reusing a report a few seconds old.
+pub async fn health_report(fresh: bool) -> Result<pier_proto::health::HealthReport, ApiError> {
     let core = ssr::core()?;
     let actor = ssr::actor(&core)?;
     if !pier_core::actor::policy::may_run_diagnostics(&actor) {
         return Err(ApiError::new(pier_proto::ErrorCode::Forbidden, "System health is for admins and support."));
     }
-    Ok(core.health.report().await)
+    Ok(if fresh { core.health.report_fresh().await } else { core.health.report().await })
 }

@@ -13,10 +13,15 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub const COMPONENTS: [&str; 6] = ["database", "data_dir", "libvirt", "docker", "nginx", "smtp"];
 
+/// How long a report is reused by pages and `/healthz`: page views and load-balancer probes
+/// must not each run every check (one writes a probe file). `report_fresh` skips the cache.
+const CACHE_FOR: Duration = Duration::from_secs(3);
+
 #[derive(Clone)]
 pub struct HealthChecker {
     config: Config,
     db: Option<DatabaseConnection>,
+    cache: std::sync::Arc<tokio::sync::Mutex<Option<(Instant, HealthReport)>>>,
 }
 
 /// The outcome of one check before timing is added.
@@ -44,10 +49,24 @@ impl Finding {
 impl HealthChecker {
     /// `db` is `None` when the database could not be opened at all (`pier doctor` still reports).
     pub fn new(config: Config, db: Option<DatabaseConnection>) -> Self {
-        Self { config, db }
+        Self { config, db, cache: Default::default() }
     }
 
+    /// A report at most a few seconds old. Concurrent callers share one run of the checks.
     pub async fn report(&self) -> HealthReport {
+        let mut cache = self.cache.lock().await;
+        if let Some((at, report)) = cache.as_ref() {
+            if at.elapsed() < CACHE_FOR {
+                return report.clone();
+            }
+        }
+        let report = self.report_fresh().await;
+        *cache = Some((Instant::now(), report.clone()));
+        report
+    }
+
+    /// Runs every check now.
+    pub async fn report_fresh(&self) -> HealthReport {
         let mut checks = Vec::with_capacity(COMPONENTS.len());
         for component in COMPONENTS {
             checks.push(self.check(component).await);
@@ -252,6 +271,22 @@ mod tests {
         let db = checker.check("database").await;
         assert_eq!(db.status, CheckStatus::Fail);
         assert!(db.fix.is_some());
+    }
+
+    #[tokio::test]
+    async fn reports_are_reused_briefly_and_fresh_on_demand() {
+        let mut config = Config::load(None, Vec::new()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        config.data_dir = data.clone();
+        let checker = HealthChecker::new(config, None);
+        let data_dir = |r: &HealthReport| r.checks.iter().find(|c| c.component == "data_dir").unwrap().status;
+        assert_eq!(data_dir(&checker.report().await), CheckStatus::Ok);
+        // The data dir turns into a file: the cached report does not notice, a fresh one does.
+        std::fs::remove_dir_all(&data).unwrap();
+        std::fs::write(&data, "x").unwrap();
+        assert_eq!(data_dir(&checker.report().await), CheckStatus::Ok);
+        assert_eq!(data_dir(&checker.report_fresh().await), CheckStatus::Fail);
     }
 
     #[tokio::test]

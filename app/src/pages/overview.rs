@@ -11,7 +11,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn Overview() -> impl IntoView {
-    let report = Resource::new(|| (), |_| health_report());
+    let report = Resource::new(|| (), |_| health_report(false));
     let feed = JobFeed::new(5);
     view! {
         <Title text="Overview"/>

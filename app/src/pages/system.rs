@@ -37,7 +37,8 @@ pub fn CheckRow(check: Check) -> impl IntoView {
 #[component]
 pub fn SystemPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let report = Resource::new(move || version.get(), |_| health_report());
+    // The first view may use the shared recent report; "Check again" runs the checks now.
+    let report = Resource::new(move || version.get(), |v| health_report(v > 0));
     let toasts = use_toasts();
     let run_as_job = move |_| {
         spawn_local(async move {

@@ -26,7 +26,9 @@ apt_install() {
 }
 
 build() {
-  apt_install build-essential pkg-config libvirt-dev nodejs npm ca-certificates curl
+  apt_install build-essential pkg-config libvirt-dev ca-certificates curl
+  # Node may come from another package source (its npm is bundled): Debian's npm would conflict.
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   rustup target list --installed | grep -qx wasm32-unknown-unknown || { log "rustup target add wasm32"; rustup target add wasm32-unknown-unknown; }
   if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once)"

@@ -17,15 +17,27 @@ if [ -f "$data/pier.pid" ] && kill -0 "$(cat "$data/pier.pid")" 2>/dev/null; the
   kill "$(cat "$data/pier.pid")"
   for _ in $(seq 1 50); do kill -0 "$(cat "$data/pier.pid")" 2>/dev/null || break; sleep 0.2; done
 fi
+touch "$data/pier.out"
+seen=$(wc -l <"$data/pier.out")
 PIER_DATA="$data" PIER_LISTEN="$listen" setsid nohup target/release/pier serve >>"$data/pier.out" 2>&1 &
 echo $! >"$data/pier.pid"
 for _ in $(seq 1 100); do
   if curl -fsS "http://$listen/healthz" >/dev/null 2>&1; then
+    # Only this start's output: a setup link from an earlier start is spent or expired.
+    link=$(tail -n +"$((seen + 1))" "$data/pier.out" | grep -o "http://[^ ]*/setup?token=[0-9a-f]*" | tail -n 1 || true)
+    if [ -n "$link" ]; then
+      login="No accounts yet. Create the first administrator (link valid for one hour, once):
+          $link
+          or: target/release/pier admin create --username NAME --email EMAIL --password-stdin"
+    else
+      login="Sign in at http://$listen/login (forgot the password? target/release/pier admin create makes another admin)"
+    fi
     cat <<MSG
 
 Pier is running: http://$listen/
-  Log in: no login is needed yet — accounts are not built; the panel listens on loopback only.
-          Reach it from another machine through an SSH tunnel: ssh -L 3000:$listen root@<this host>
+  Log in: $login
+  Remote: the panel listens on loopback; from another machine use an SSH tunnel:
+          ssh -L 3000:$listen root@<this host>
   Check:  target/release/pier doctor        Logs: $data/logs/ and $data/pier.out
   Stop:   kill \$(cat $data/pier.pid)
 MSG

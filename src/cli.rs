@@ -21,11 +21,30 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage administrator accounts from the panel's own machine.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Check every configured component and say how to fix what is wrong.
     Doctor {
         /// Print the report as JSON (the same document as GET /healthz).
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an administrator (works whether or not accounts exist).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (one line), so it stays out of the shell history.
+        #[arg(long, required = true)]
+        password_stdin: bool,
     },
 }
 
@@ -39,6 +58,10 @@ pub enum CliError {
     Serve(#[from] crate::serve::ServeError),
     #[error("logging: {0}")]
     Logging(String),
+    #[error("{0}")]
+    Input(String),
+    #[error("{0}")]
+    Api(pier_proto::ApiError),
 }
 
 pub fn load_config(cli: &Cli) -> Result<Config, ConfigError> {
@@ -58,6 +81,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let core = pier_core::Core::open(config).await?;
             let applied = pier_core::db::migrate(&core.db).await.map_err(pier_core::StartError::Db)?;
             println!("Database is up to date ({applied} migrations applied).");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { command: AdminCommand::Create { username, email, password_stdin: _ } } => {
+            crate::logging::init_cli();
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| CliError::Input(format!("cannot read the password from stdin: {e}")))?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let core = pier_core::Core::open(config).await?;
+            let new = pier_proto::accounts::NewUser { username, email, password, role: pier_proto::accounts::Role::Admin };
+            let admin = core.accounts.create_admin_from_cli(new).await.map_err(|e| CliError::Api(e.into()))?;
+            println!("Created administrator {:?} (user {}). Log in at the panel's /login page.", admin.username, admin.id);
             Ok(ExitCode::SUCCESS)
         }
         Command::Doctor { json } => {

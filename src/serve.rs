@@ -14,7 +14,7 @@ pub enum ServeError {
     Bind { addr: SocketAddr, reason: String },
     #[error(transparent)]
     Start(#[from] pier_core::StartError),
-    #[error("job recovery failed: {0}")]
+    #[error("start-up failed: {0}")]
     Recovery(String),
     #[error("server stopped: {0}")]
     Io(#[from] std::io::Error),
@@ -40,6 +40,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     if !(recovery.requeued.is_empty() && recovery.failed.is_empty()) {
         tracing::warn!(requeued = ?recovery.requeued, failed = ?recovery.failed, "recovered jobs interrupted by the last stop");
     }
+    let setup_token = core.accounts.issue_setup_token().await.map_err(|e| ServeError::Recovery(format!("setup token: {e}")))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_handles = core.jobs.spawn_workers(workers, stop_rx);
 
@@ -56,6 +57,12 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
 
     tracing::info!(%addr, "Pier is listening");
     println!("Pier is running at http://{addr}/");
+    if let Some(token) = setup_token {
+        // Printed, never logged: the link is a credential until it is used (one hour, once).
+        println!("No accounts yet. Create the first administrator within one hour at:");
+        println!("  http://{addr}/setup?token={token}");
+        println!("or from a shell: pier admin create --username NAME --email EMAIL --password-stdin");
+    }
     // Leptos streams pages in several writes; without TCP_NODELAY the second write waits for the
     // client's delayed ACK (~40 ms per page view on Linux).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {

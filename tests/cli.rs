@@ -80,3 +80,31 @@ fn migrate_then_doctor_reports_each_component() {
     let docker = report["checks"].as_array().unwrap().iter().find(|x| x["component"] == "docker").unwrap();
     assert!(docker["fix"].as_str().unwrap().contains("dockerd"));
 }
+
+#[test]
+fn admin_create_reads_the_password_from_stdin_and_explains_refusals() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let create = |name: &str, password: &str| {
+        let mut child = pier()
+            .args(["admin", "create", "--username", name, "--email", &format!("{name}@example.com"), "--password-stdin"])
+            .env("PIER_DATA", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = create("root", "short");
+    assert!(!weak.status.success());
+    assert!(stderr(&weak).contains("at least 12 characters"), "{}", stderr(&weak));
+    let ok = create("root", "correct horse battery");
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("Created administrator \"root\""));
+    let taken = create("root", "correct horse battery");
+    assert!(!taken.status.success());
+    assert!(stderr(&taken).contains("taken"), "{}", stderr(&taken));
+}

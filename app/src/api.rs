@@ -1,20 +1,24 @@
 //! Server functions: thin adapters. Each authenticates, calls ONE service method with the actor,
 //! and maps the error to `ApiError`. The REST API in the server binary calls the same methods.
 //! Arguments travel as JSON (not the default URL form): job parameters are nested JSON values.
+//! Endpoints are named (`/api/fn/<name>`) so scripts and tests have stable URLs.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 // Types are named by path: `#[server]` generates a struct named after each function
 // (`start_job` -> `StartJob`), which would collide with imported wire types.
+use pier_proto::accounts::UserView;
 use pier_proto::jobs::{JobQuery, JobView};
 use pier_proto::ApiError;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use crate::state::ServerState;
+    use crate::state::{RequestAuth, ServerState};
     use leptos::prelude::use_context;
     use pier_core::actor::Actor;
+    use pier_core::audit::RequestContext;
     use pier_core::Core;
+    use pier_proto::accounts::UserView;
     use pier_proto::{ApiError, ErrorCode};
 
     pub fn core() -> Result<Core, ApiError> {
@@ -23,38 +27,116 @@ pub mod ssr {
             .ok_or_else(|| ApiError::new(ErrorCode::Internal, "server state missing"))
     }
 
-    /// The acting user. Accounts replace this with the session's user (see `Core::request_actor`).
-    pub fn actor(core: &Core) -> Result<Actor, ApiError> {
-        Ok(core.request_actor())
+    pub fn auth() -> RequestAuth {
+        use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<RequestAuth>().cloned())
+            .unwrap_or_default()
+    }
+
+    /// The signed-in actor, or `unauthenticated`.
+    pub fn actor() -> Result<(Actor, RequestContext), ApiError> {
+        let auth = auth();
+        match auth.actor() {
+            Some(actor) => Ok((actor, auth.ctx)),
+            None => Err(ApiError::new(ErrorCode::Unauthenticated, "Please log in.")),
+        }
+    }
+
+    pub async fn session() -> Result<tower_sessions::Session, ApiError> {
+        leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("session layer missing: {e}")))
+    }
+
+    /// Starts a signed-in session for `user`: a NEW session id (no fixation), the user and where
+    /// they signed in from, and how long it lasts.
+    pub async fn start_session(user: &UserView, ctx: &RequestContext, remember: bool) -> Result<(), ApiError> {
+        use pier_core::sessions::{KEY_IP, KEY_USER_AGENT, KEY_USER_ID};
+        use tower_sessions::Expiry;
+        let session = session().await?;
+        let fail = |e: tower_sessions::session::Error| ApiError::new(ErrorCode::Internal, format!("session: {e}"));
+        session.cycle_id().await.map_err(fail)?;
+        session.insert(KEY_USER_ID, user.id).await.map_err(fail)?;
+        session.insert(KEY_IP, ctx.ip.clone()).await.map_err(fail)?;
+        session.insert(KEY_USER_AGENT, ctx.user_agent.clone()).await.map_err(fail)?;
+        let expiry = if remember { time::Duration::days(30) } else { time::Duration::hours(12) };
+        session.set_expiry(Some(Expiry::OnInactivity(expiry)));
+        Ok(())
     }
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+/// The signed-in user, if any (the shell asks on every page).
+#[server(prefix = "/api/fn", endpoint = "whoami", input = Json)]
+pub async fn whoami() -> Result<Option<UserView>, ApiError> {
+    Ok(ssr::auth().user)
+}
+
+#[server(prefix = "/api/fn", endpoint = "login", input = Json)]
+pub async fn login(username: String, password: String, remember: bool) -> Result<UserView, ApiError> {
+    let core = ssr::core()?;
+    let ctx = ssr::auth().ctx;
+    let user = core.accounts.authenticate(&username, &password, &ctx).await?;
+    ssr::start_session(&user, &ctx, remember).await?;
+    Ok(user)
+}
+
+#[server(prefix = "/api/fn", endpoint = "logout", input = Json)]
+pub async fn logout() -> Result<(), ApiError> {
+    let core = ssr::core()?;
+    let auth = ssr::auth();
+    if let Some(actor) = auth.actor() {
+        core.audit.record(&actor, "auth.logout", &actor.key(), pier_core::audit::Outcome::Success, &auth.ctx, "").await;
+    }
+    // Deletes the session server-side and expires the cookie.
+    ssr::session()
+        .await?
+        .flush()
+        .await
+        .map_err(|e| ApiError::new(pier_proto::ErrorCode::Internal, format!("session: {e}")))
+}
+
+/// Whether `token` is a live first-admin setup token (the setup page asks before showing its form).
+#[server(prefix = "/api/fn", endpoint = "setup_state", input = Json)]
+pub async fn setup_state(token: String) -> Result<bool, ApiError> {
+    Ok(ssr::core()?.accounts.setup_token_valid(&token).await?)
+}
+
+/// Creates the first administrator with the one-time setup token, and signs them in.
+#[server(prefix = "/api/fn", endpoint = "setup", input = Json)]
+pub async fn setup(token: String, account: pier_proto::accounts::NewUser) -> Result<UserView, ApiError> {
+    let core = ssr::core()?;
+    let ctx = ssr::auth().ctx;
+    let user = core.accounts.setup_first_admin(&token, account, &ctx).await?;
+    ssr::start_session(&user, &ctx, false).await?;
+    Ok(user)
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_jobs", input = Json)]
 pub async fn list_jobs(query: JobQuery) -> Result<Vec<JobView>, ApiError> {
     let core = ssr::core()?;
-    let actor = ssr::actor(&core)?;
+    let (actor, _) = ssr::actor()?;
     Ok(core.jobs.list(&actor, &query).await?)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "start_job", input = Json)]
 pub async fn start_job(request: pier_proto::jobs::StartJob) -> Result<JobView, ApiError> {
     let core = ssr::core()?;
-    let actor = ssr::actor(&core)?;
-    Ok(core.jobs.start_by_request(&actor, request).await?)
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.jobs.start_by_request(&actor, &ctx, request).await?)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "cancel_job", input = Json)]
 pub async fn cancel_job(id: i64) -> Result<JobView, ApiError> {
     let core = ssr::core()?;
-    let actor = ssr::actor(&core)?;
-    Ok(core.jobs.cancel(&actor, id).await?)
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.jobs.cancel(&actor, &ctx, id).await?)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
 /// `fresh`: run every check now instead of reusing a report a few seconds old.
+#[server(prefix = "/api/fn", endpoint = "health_report", input = Json)]
 pub async fn health_report(fresh: bool) -> Result<pier_proto::health::HealthReport, ApiError> {
     let core = ssr::core()?;
-    let actor = ssr::actor(&core)?;
+    let (actor, _) = ssr::actor()?;
     if !pier_core::actor::policy::may_run_diagnostics(&actor) {
         return Err(ApiError::new(pier_proto::ErrorCode::Forbidden, "System health is for admins and support."));
     }

@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     components::toast::provide_toasts();
     live::provide_live();
+    components::shell::provide_current_user();
 
     view! {
         <Stylesheet id="pier" href="/pkg/pier.css"/>
@@ -54,6 +55,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <AppShell>
                 <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/login") view=pages::login::LoginPage/>
+                    <Route path=path!("/setup") view=pages::login::SetupPage/>
                     <Route path=path!("/") view=pages::overview::Overview/>
                     <Route path=path!("/jobs") view=pages::jobs::JobsPage/>
                     <Route path=path!("/system") view=pages::system::SystemPage/>

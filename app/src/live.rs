@@ -35,10 +35,13 @@ pub enum LiveMsg {
 }
 
 pub fn provide_live() {
-    let status = RwSignal::new(LiveStatus::Connecting);
-    provide_context(LiveContext { status });
-    #[cfg(feature = "hydrate")]
-    client::start(status);
+    provide_context(LiveContext { status: RwSignal::new(LiveStatus::Connecting) });
+}
+
+/// Opens the tab's socket (once; later calls do nothing). Called by the shell when signed in.
+#[cfg(feature = "hydrate")]
+pub fn start() {
+    client::start(use_live_status());
 }
 
 pub fn use_live_status() -> RwSignal<LiveStatus> {

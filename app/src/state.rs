@@ -15,3 +15,17 @@ impl FromRef<ServerState> for LeptosOptions {
         s.leptos.clone()
     }
 }
+
+/// Who made the request and from where; put in the request extensions by the server's auth
+/// layer, read by server functions and REST handlers.
+#[derive(Clone, Debug, Default)]
+pub struct RequestAuth {
+    pub user: Option<pier_proto::accounts::UserView>,
+    pub ctx: pier_core::audit::RequestContext,
+}
+
+impl RequestAuth {
+    pub fn actor(&self) -> Option<pier_core::actor::Actor> {
+        self.user.as_ref().map(pier_core::accounts::actor_of)
+    }
+}

@@ -1,19 +1,9 @@
 //! Who is acting, and the ONE place that decides what an actor may see and do.
 //!
-//! The accounts work fills in users, sessions and API tokens; until then the only actors are the
-//! system itself and the local operator (the panel listens on loopback by default). Every service
-//! already takes an `Actor` and asks `policy` so adding accounts changes no call site.
+//! A request's actor comes from its session (or, later, its API token); schedules and workers act
+//! as `System`. Every service takes an `Actor` and asks `policy`.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Support,
-    Billing,
-    User,
-}
+pub use pier_proto::accounts::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
@@ -24,12 +14,6 @@ pub enum Actor {
 }
 
 impl Actor {
-    /// Until accounts exist, requests act as this administrator. Replaced by session
-    /// authentication in the accounts work; see `http::auth` in the server crate.
-    pub fn local_operator() -> Self {
-        Actor::Person { user_id: 0, username: "operator".into(), role: Role::Admin }
-    }
-
     /// The stable owner key stored on rows this actor creates (`system`, `user:12`).
     pub fn key(&self) -> String {
         match self {
@@ -91,6 +75,11 @@ pub mod policy {
         }
     }
 
+    /// Creating, editing, suspending and deleting accounts: admins only.
+    pub fn may_manage_users(actor: &Actor) -> bool {
+        matches!(actor.role(), None | Some(Role::Admin))
+    }
+
     /// Platform diagnostics (health checks, worker self-test): admins and support.
     pub fn may_run_diagnostics(actor: &Actor) -> bool {
         matches!(actor.role(), None | Some(Role::Admin | Role::Support))
@@ -125,6 +114,8 @@ mod tests {
         assert!(policy::may_subscribe(&user, &Topic::new("host:1").unwrap()).is_err());
         assert!(policy::may_subscribe(&person(1, Role::Support), &Topic::new("host:1").unwrap()).is_ok());
         assert!(!policy::may_run_diagnostics(&user));
-        assert!(policy::may_run_diagnostics(&Actor::local_operator()));
+        assert!(policy::may_run_diagnostics(&person(1, Role::Admin)));
+        assert!(policy::may_manage_users(&person(1, Role::Admin)));
+        assert!(!policy::may_manage_users(&person(1, Role::Support)));
     }
 }

@@ -3,15 +3,17 @@
 //! No Leptos and no HTTP here: the adapters (server functions in `app`, REST in the `pier`
 //! binary) authenticate, call one service method with an `Actor`, and map the error.
 
+pub mod accounts;
 pub mod actor;
+pub mod audit;
 pub mod config;
 pub mod db;
 pub mod entity;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod sessions;
 
-use actor::Actor;
 use config::Config;
 use events::EventBus;
 use health::HealthChecker;
@@ -28,6 +30,9 @@ pub struct Core {
     pub bus: EventBus,
     pub jobs: Jobs,
     pub health: HealthChecker,
+    pub audit: audit::Audit,
+    pub accounts: accounts::Accounts,
+    pub sessions: sessions::DbSessionStore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,11 +60,9 @@ impl Core {
         registry.register(Arc::new(jobs::kinds::SystemCheck { checker: health.clone() }));
         registry.register(Arc::new(jobs::kinds::WorkerTest));
         let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
-        Core { config: Arc::new(config), db, bus, jobs, health }
-    }
-
-    /// The actor for requests until accounts land (see `Actor::local_operator`).
-    pub fn request_actor(&self) -> Actor {
-        Actor::local_operator()
+        let audit = audit::Audit::new(db.clone());
+        let accounts = accounts::Accounts::new(db.clone(), audit.clone());
+        let sessions = sessions::DbSessionStore::new(db.clone());
+        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions }
     }
 }

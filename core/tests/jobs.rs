@@ -66,8 +66,12 @@ fn new_job(kind: &'static str, params: serde_json::Value) -> NewJob {
     NewJob { kind, target: String::new(), params, idempotency_key: None, max_attempts: 3 }
 }
 
+fn ctx() -> pier_core::audit::RequestContext {
+    pier_core::audit::RequestContext::default()
+}
+
 fn admin() -> Actor {
-    Actor::local_operator()
+    Actor::Person { user_id: 1, username: "admin".into(), role: Role::Admin }
 }
 
 async fn wait_for(jobs: &Jobs, id: i64, pred: impl Fn(&JobView) -> bool) -> JobView {
@@ -124,8 +128,8 @@ async fn a_double_click_starts_one_job() {
         params: serde_json::json!({"seconds": 1, "steps": 1}),
         idempotency_key: Some("click-1".into()),
     };
-    let a = jobs.start_by_request(&admin(), req()).await.unwrap();
-    let b = jobs.start_by_request(&admin(), req()).await.unwrap();
+    let a = jobs.start_by_request(&admin(), &ctx(), req()).await.unwrap();
+    let b = jobs.start_by_request(&admin(), &ctx(), req()).await.unwrap();
     assert_eq!(a.id, b.id);
     assert_eq!(jobs.list(&admin(), &JobQuery::default()).await.unwrap().len(), 1);
 }
@@ -137,14 +141,14 @@ async fn bad_requests_are_refused_with_the_field_named() {
     let err = |kind: &str, params: serde_json::Value| {
         let jobs = jobs.clone();
         let req = StartJob { kind: kind.into(), params, idempotency_key: None };
-        async move { pier_proto::ApiError::from(jobs.start_by_request(&admin(), req).await.unwrap_err()) }
+        async move { pier_proto::ApiError::from(jobs.start_by_request(&admin(), &ctx(), req).await.unwrap_err()) }
     };
     assert_eq!(err("vps.create", serde_json::json!({})).await.field.as_deref(), Some("kind"));
     assert_eq!(err(KIND_WORKER_TEST, serde_json::json!({"seconds": 0, "steps": 1})).await.field.as_deref(), Some("seconds"));
     assert_eq!(err(KIND_WORKER_TEST, serde_json::json!({"seconds": "x"})).await.field.as_deref(), Some("params"));
     let user = Actor::Person { user_id: 9, username: "u".into(), role: Role::User };
     let forbidden = jobs
-        .start_by_request(&user, StartJob { kind: KIND_WORKER_TEST.into(), params: serde_json::Value::Null, idempotency_key: None })
+        .start_by_request(&user, &ctx(), StartJob { kind: KIND_WORKER_TEST.into(), params: serde_json::Value::Null, idempotency_key: None })
         .await
         .unwrap_err();
     assert_eq!(pier_proto::ApiError::from(forbidden).code, pier_proto::ErrorCode::Forbidden);
@@ -157,16 +161,16 @@ async fn cancelling_stops_queued_and_running_jobs() {
     let jobs = jobs_on(&db.conn, EventBus::new(), Duration::from_secs(5), true);
     // No workers yet: the job stays queued and is cancelled at once.
     let queued = jobs.enqueue(&admin(), new_job("test.resumable", serde_json::json!({}))).await.unwrap();
-    let cancelled = jobs.cancel(&admin(), queued.id).await.unwrap();
+    let cancelled = jobs.cancel(&admin(), &ctx(), queued.id).await.unwrap();
     assert_eq!(cancelled.state, JobState::Cancelled);
-    let again = pier_proto::ApiError::from(jobs.cancel(&admin(), queued.id).await.unwrap_err());
+    let again = pier_proto::ApiError::from(jobs.cancel(&admin(), &ctx(), queued.id).await.unwrap_err());
     assert_eq!(again.code, pier_proto::ErrorCode::Conflict);
 
     let (_stop, stop_rx) = watch::channel(false);
     jobs.spawn_workers(1, stop_rx);
     let long = jobs.enqueue(&admin(), new_job("test.resumable", serde_json::json!({"steps": 100, "ms": 30}))).await.unwrap();
     wait_for(&jobs, long.id, |v| v.state == JobState::Running && v.progress > 0).await;
-    jobs.cancel(&admin(), long.id).await.unwrap();
+    jobs.cancel(&admin(), &ctx(), long.id).await.unwrap();
     let end = wait_for(&jobs, long.id, |v| v.state.is_final()).await;
     assert_eq!(end.state, JobState::Cancelled);
     assert!(end.progress < 100);
@@ -182,7 +186,7 @@ async fn other_users_jobs_are_not_found() {
     assert!(jobs.get(&alice, job.id).await.is_ok());
     let err = pier_proto::ApiError::from(jobs.get(&bob, job.id).await.unwrap_err());
     assert_eq!(err.code, pier_proto::ErrorCode::NotFound);
-    assert!(jobs.cancel(&bob, job.id).await.is_err());
+    assert!(jobs.cancel(&bob, &ctx(), job.id).await.is_err());
     assert!(jobs.list(&bob, &JobQuery::default()).await.unwrap().is_empty());
     assert_eq!(jobs.list(&alice, &JobQuery::default()).await.unwrap().len(), 1);
     assert_eq!(jobs.list(&admin(), &JobQuery::default()).await.unwrap().len(), 1, "staff see every job");
@@ -223,7 +227,7 @@ async fn a_restart_resumes_or_fails_interrupted_jobs_never_leaving_them_running(
     let (_stop2, stop_rx2) = watch::channel(false);
     second.spawn_workers(1, stop_rx2);
     wait_for(&second, resumable.id, |v| v.state == JobState::Running && v.attempts == 2).await;
-    second.cancel(&admin(), resumable.id).await.unwrap();
+    second.cancel(&admin(), &ctx(), resumable.id).await.unwrap();
     assert_eq!(wait_for(&second, resumable.id, |v| v.state.is_final()).await.state, JobState::Cancelled);
 }
 

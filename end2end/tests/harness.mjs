@@ -1,7 +1,7 @@
 // Starts the real `pier serve` (release build) on a temporary data dir and a free port, and
 // launches Debian's headless Chromium through playwright-core. Nothing here is mocked.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,19 @@ function freePort() {
   });
 }
 
-export async function startPanel() {
+export const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
+
+// `pier admin create` through the real CLI, the password on stdin.
+function createAdmin(env) {
+  const r = spawnSync(pierBin, ['admin', 'create', '--username', ADMIN.username, '--email', 'admin@example.com', '--password-stdin'], {
+    env, input: ADMIN.password + '\n', encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`admin create failed: ${r.stderr}`);
+}
+
+// options.admin (default true): create the administrator before starting; false leaves the
+// panel without accounts, so it prints its one-time setup link.
+export async function startPanel({ admin = true } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'pier-e2e-'));
   const port = await freePort();
   const env = {
@@ -36,6 +48,7 @@ export async function startPanel() {
     PIER_DOCKER_HOST: '',
     PIER_NGINX_BIN: '',
   };
+  if (admin) createAdmin(env);
   const child = spawn(pierBin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -81,6 +94,15 @@ export async function openPage(browser, options = {}) {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.errors = errors;
   return page;
+}
+
+// Signs in through the form, as a person does, and lands on `next` (default: the overview).
+export async function login(page, base, { username = ADMIN.username, password = ADMIN.password, next = '/' } = {}) {
+  await page.goto(base + '/login' + (next === '/' ? '' : '?next=' + encodeURIComponent(next)));
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click(); // waits until hydrated (enabled)
+  await page.waitForURL(base + next);
 }
 
 // Waits until the app is hydrated and its live socket is open.

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPanel, launchBrowser, openPage, waitLive } from './harness.mjs';
+import { startPanel, launchBrowser, openPage, waitLive, login, ADMIN } from './harness.mjs';
 
 let panel;
 let browser;
@@ -20,8 +20,9 @@ after(async () => {
 
 test('the shell renders and hydrates on a desktop', async () => {
   const page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
-  await page.goto(panel.base + '/');
+  await login(page, panel.base);
   assert.equal(await page.title(), 'Overview · Pier');
+  assert.equal(await page.locator('.user-name').innerText(), ADMIN.username); // the user menu
   const sidebar = page.locator('aside.sidebar');
   assert.ok(await sidebar.isVisible(), 'sidebar visible on desktop');
   assert.ok(!(await page.locator('nav.bottombar').isVisible()), 'no bottom bar on desktop');
@@ -45,7 +46,7 @@ test('the shell renders and hydrates on a desktop', async () => {
 
 test('a phone shows the bottom bar and the drawer', async () => {
   const page = await openPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  await page.goto(panel.base + '/');
+  await login(page, panel.base);
   await waitLive(page);
   const bottom = page.locator('nav.bottombar');
   assert.ok(await bottom.isVisible(), 'bottom bar visible on a phone');
@@ -69,7 +70,7 @@ test('a phone shows the bottom bar and the drawer', async () => {
 
 test("a job's progress bar moves to done, live", async () => {
   const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-  await page.goto(panel.base + '/jobs');
+  await login(page, panel.base, { next: '/jobs' });
   await waitLive(page);
   await page.getByLabel('Duration (seconds)').fill('3');
   await page.getByLabel('Steps').fill('6');
@@ -97,7 +98,7 @@ test("a job's progress bar moves to done, live", async () => {
 
 test('cancelling a job asks for its name to be typed', async () => {
   const page = await openPage(browser);
-  await page.goto(panel.base + '/jobs');
+  await login(page, panel.base, { next: '/jobs' });
   await waitLive(page);
   await page.getByLabel('Duration (seconds)').fill('60');
   await page.getByLabel('Steps').fill('60');
@@ -123,7 +124,7 @@ test('cancelling a job asks for its name to be typed', async () => {
 
 test('the form says what is wrong before asking the server', async () => {
   const page = await openPage(browser);
-  await page.goto(panel.base + '/jobs');
+  await login(page, panel.base, { next: '/jobs' });
   await waitLive(page);
   await page.getByLabel('Steps').fill('0');
   await page.getByRole('button', { name: 'Run worker self-test' }).click();
@@ -133,6 +134,7 @@ test('the form says what is wrong before asking the server', async () => {
 
 test('an unknown address shows the error page with status 404', async () => {
   const page = await openPage(browser);
+  await login(page, panel.base);
   const response = await page.goto(panel.base + '/definitely/not/here');
   assert.equal(response.status(), 404);
   await page.getByRole('heading', { name: 'Page not found' }).waitFor();

@@ -4,6 +4,7 @@
 //! the network (server functions, REST, the live socket) or when both sides must agree on a rule
 //! (validators), so a form shows the same error the server would give.
 
+pub mod accounts;
 pub mod error;
 pub mod health;
 pub mod jobs;

@@ -16,10 +16,13 @@ const MAX_TOPICS: usize = 256;
 /// Client messages are small commands.
 const MAX_MESSAGE: usize = 64 * 1024;
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(s): State<ServerState>, axum::Extension(metrics): axum::Extension<std::sync::Arc<super::Metrics>>) -> Response {
-    // Authentication: the accounts work replaces this with the session's actor; the Origin
-    // check (guard::same_origin) already refuses cross-site upgrades.
-    let actor = s.core.request_actor();
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(s): State<ServerState>,
+    super::auth::Signed(actor, _): super::auth::Signed,
+    axum::Extension(metrics): axum::Extension<std::sync::Arc<super::Metrics>>,
+) -> Response {
+    // Signed: only a signed-in actor gets a socket; guard::same_origin refuses cross-site upgrades.
     let bus = s.core.bus.clone();
     ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| async move {
         metrics.live_connections.inc();

@@ -1,6 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, REST `/api/v1`, the live socket,
 //! `/healthz` and `/metrics`, wrapped in request ids, tracing, metrics and security layers.
 
+mod auth;
 mod guard;
 mod live;
 mod metrics;
@@ -22,9 +23,11 @@ pub use metrics::Metrics;
 
 pub fn router(core: Core, leptos: LeptosOptions) -> Router {
     let metrics = Arc::new(Metrics::new());
+    let sessions = auth::session_layer(core.sessions.clone());
     let state = ServerState { core, leptos };
     let routes = generate_route_list(app::App);
 
+    let state_for_auth = state.clone();
     let api = rest::routes().route("/live", get(live::upgrade)).with_state(state.clone());
 
     Router::new()
@@ -35,7 +38,7 @@ pub fn router(core: Core, leptos: LeptosOptions) -> Router {
             move || app::shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
-        .with_state(state)
+        .with_state(state.clone())
         .nest("/api/v1", api)
         .layer(axum::Extension(metrics.clone()))
         .layer(
@@ -46,6 +49,8 @@ pub fn router(core: Core, leptos: LeptosOptions) -> Router {
                 .layer(CatchPanicLayer::custom(guard::panic_response))
                 .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
                 .layer(axum::middleware::from_fn(guard::security_headers))
-                .layer(axum::middleware::from_fn(guard::same_origin)),
+                .layer(axum::middleware::from_fn(guard::same_origin))
+                .layer(sessions)
+                .layer(axum::middleware::from_fn_with_state(state_for_auth, auth::authenticate)),
         )
 }

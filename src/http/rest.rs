@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use pier_proto::jobs::{JobQuery, StartJob};
 use pier_proto::ApiError;
+use super::auth::Signed;
 
 /// `ApiError` as an HTTP response: the code's status and the JSON body.
 pub struct RestError(pub ApiError);
@@ -49,27 +50,23 @@ fn job_id(raw: &str) -> RestResult<i64> {
     raw.parse().map_err(|_| RestError(ApiError::invalid("id", format!("{raw:?} is not a job id"))))
 }
 
-async fn list_jobs(State(s): State<ServerState>, query: Result<Query<JobQuery>, QueryRejection>) -> RestResult<impl IntoResponse> {
+async fn list_jobs(State(s): State<ServerState>, Signed(actor, _): Signed, query: Result<Query<JobQuery>, QueryRejection>) -> RestResult<impl IntoResponse> {
     let Query(query) = query.map_err(bad_query)?;
-    let actor = s.core.request_actor();
     Ok(Json(s.core.jobs.list(&actor, &query).await?))
 }
 
-async fn start_job(State(s): State<ServerState>, body: Result<Json<StartJob>, JsonRejection>) -> RestResult<impl IntoResponse> {
+async fn start_job(State(s): State<ServerState>, Signed(actor, ctx): Signed, body: Result<Json<StartJob>, JsonRejection>) -> RestResult<impl IntoResponse> {
     let Json(req) = body.map_err(bad_json)?;
-    let actor = s.core.request_actor();
-    let job = s.core.jobs.start_by_request(&actor, req).await?;
+    let job = s.core.jobs.start_by_request(&actor, &ctx, req).await?;
     Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
-async fn get_job(State(s): State<ServerState>, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
-    let actor = s.core.request_actor();
+async fn get_job(State(s): State<ServerState>, Signed(actor, _): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
     Ok(Json(s.core.jobs.get(&actor, job_id(&id)?).await?))
 }
 
-async fn cancel_job(State(s): State<ServerState>, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
-    let actor = s.core.request_actor();
-    Ok(Json(s.core.jobs.cancel(&actor, job_id(&id)?).await?))
+async fn cancel_job(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.jobs.cancel(&actor, &ctx, job_id(&id)?).await?))
 }
 
 /// Liveness and component health for load balancers and monitors: 200 unless the panel

@@ -26,21 +26,58 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// `pier admin create` through the real CLI, password on stdin.
+pub fn create_admin(data: &Path) -> Output {
+    use std::io::Write;
+    let mut child = pier()
+        .args(["admin", "create", "--username", ADMIN_USER, "--email", "admin@example.com", "--password-stdin"])
+        .env("PIER_DATA", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pier admin create runs");
+    writeln!(child.stdin.take().unwrap(), "{ADMIN_PASSWORD}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// A running `pier serve`, killed when dropped.
 pub struct Panel {
     pub child: Child,
     pub base: String,
     pub data: PathBuf,
     port: u16,
+    printed: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Panel {
+    /// A new panel with an administrator account.
     pub fn start(data: &Path) -> Panel {
+        if !data.join("pier.db").exists() {
+            let out = create_admin(data);
+            assert!(out.status.success(), "admin create: {}", String::from_utf8_lossy(&out.stderr));
+        }
         Self::start_on(data, free_port())
     }
 
+    /// An HTTP client signed in as the administrator (cookie session, like a browser).
+    pub async fn admin_client(&self) -> reqwest::Client {
+        let client = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(10)).build().unwrap();
+        let res = client
+            .post(self.url("/api/fn/login"))
+            .json(&serde_json::json!({"username": ADMIN_USER, "password": ADMIN_PASSWORD, "remember": false}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "login failed: {}", res.text().await.unwrap_or_default());
+        client
+    }
+
     pub fn start_on(data: &Path, port: u16) -> Panel {
-        let child = pier()
+        let mut child = pier()
             .arg("serve")
             .env("PIER_DATA", data)
             .env("PIER_LISTEN", format!("127.0.0.1:{port}"))
@@ -48,11 +85,21 @@ impl Panel {
             .env("PIER_LIBVIRT_URI", "")
             .env("PIER_DOCKER_HOST", "")
             .env("PIER_NGINX_BIN", "")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("pier serve starts");
-        let panel = Panel { child, base: format!("http://127.0.0.1:{port}"), data: data.to_owned(), port };
+        // Keep reading stdout so the child never blocks on a full pipe; keep it for tests.
+        let stdout = child.stdout.take().unwrap();
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = printed.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let panel = Panel { child, base: format!("http://127.0.0.1:{port}"), data: data.to_owned(), port, printed };
         panel.wait_ready();
         panel
     }
@@ -66,6 +113,11 @@ impl Panel {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("pier serve did not start listening");
+    }
+
+    /// What the panel printed on stdout so far.
+    pub fn printed(&self) -> String {
+        self.printed.lock().unwrap().clone()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -2,9 +2,47 @@
 
 use super::icon::Icon;
 use super::theme::ThemeToggle;
+use crate::api::logout;
 use crate::live::use_live_status;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+use pier_proto::accounts::{Role, UserView};
+use pier_proto::ApiError;
+
+/// The signed-in user, fetched once per page load and shared by the shell and pages.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub Resource<Result<Option<UserView>, ApiError>>);
+
+pub fn provide_current_user() {
+    provide_context(CurrentUser(Resource::new(|| (), |_| crate::api::whoami())));
+}
+
+pub fn use_current_user() -> CurrentUser {
+    expect_context::<CurrentUser>()
+}
+
+/// Who may see a navigation entry. The server enforces; this only hides what would be refused.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Everyone,
+    Staff,
+    Admins,
+}
+
+fn may_see(role: Role, audience: Audience) -> bool {
+    match audience {
+        Audience::Everyone => true,
+        Audience::Staff => matches!(role, Role::Admin | Role::Support),
+        Audience::Admins => role == Role::Admin,
+    }
+}
+
+/// Pages shown without the navigation chrome.
+fn is_bare(path: &str) -> bool {
+    matches!(path, "/login" | "/setup")
+}
 
 /// A navigation entry.
 struct NavItem {
@@ -13,43 +51,46 @@ struct NavItem {
     icon: &'static str,
     /// Shown in the phone bottom bar (the rest live in the drawer).
     in_bottom_bar: bool,
+    audience: Audience,
 }
 
 const NAV: &[(&str, &[NavItem])] = &[
-    ("", &[NavItem { href: "/", label: "Overview", icon: "overview", in_bottom_bar: true }]),
+    ("", &[NavItem { href: "/", label: "Overview", icon: "overview", in_bottom_bar: true, audience: Audience::Everyone }]),
     (
         "Resources",
         &[
-            NavItem { href: "/vps", label: "VPS", icon: "vps", in_bottom_bar: true },
-            NavItem { href: "/containers", label: "Containers", icon: "containers", in_bottom_bar: true },
-            NavItem { href: "/sites", label: "Sites", icon: "sites", in_bottom_bar: false },
-            NavItem { href: "/certificates", label: "Certificates", icon: "certificates", in_bottom_bar: false },
+            NavItem { href: "/vps", label: "VPS", icon: "vps", in_bottom_bar: true, audience: Audience::Everyone },
+            NavItem { href: "/containers", label: "Containers", icon: "containers", in_bottom_bar: true, audience: Audience::Everyone },
+            NavItem { href: "/sites", label: "Sites", icon: "sites", in_bottom_bar: false, audience: Audience::Everyone },
+            NavItem { href: "/certificates", label: "Certificates", icon: "certificates", in_bottom_bar: false, audience: Audience::Everyone },
         ],
     ),
     (
         "Operations",
         &[
-            NavItem { href: "/monitoring", label: "Monitoring", icon: "monitoring", in_bottom_bar: false },
-            NavItem { href: "/backups", label: "Backups", icon: "backups", in_bottom_bar: false },
-            NavItem { href: "/jobs", label: "Jobs", icon: "jobs", in_bottom_bar: true },
+            NavItem { href: "/monitoring", label: "Monitoring", icon: "monitoring", in_bottom_bar: false, audience: Audience::Everyone },
+            NavItem { href: "/backups", label: "Backups", icon: "backups", in_bottom_bar: false, audience: Audience::Everyone },
+            NavItem { href: "/jobs", label: "Jobs", icon: "jobs", in_bottom_bar: true, audience: Audience::Everyone },
         ],
     ),
     (
         "Administration",
         &[
-            NavItem { href: "/users", label: "Users", icon: "users", in_bottom_bar: false },
-            NavItem { href: "/audit", label: "Audit log", icon: "audit", in_bottom_bar: false },
-            NavItem { href: "/system", label: "System", icon: "system", in_bottom_bar: false },
+            NavItem { href: "/users", label: "Users", icon: "users", in_bottom_bar: false, audience: Audience::Admins },
+            NavItem { href: "/audit", label: "Audit log", icon: "audit", in_bottom_bar: false, audience: Audience::Staff },
+            NavItem { href: "/system", label: "System", icon: "system", in_bottom_bar: false, audience: Audience::Staff },
         ],
     ),
 ];
 
 #[component]
-fn NavLinks(#[prop(optional)] on_navigate: Option<Callback<()>>) -> impl IntoView {
+fn NavLinks(role: Role, #[prop(optional)] on_navigate: Option<Callback<()>>) -> impl IntoView {
     NAV.iter()
+        .filter(|(_, items)| items.iter().any(|i| may_see(role, i.audience)))
         .map(|(section, items)| {
             let links = items
                 .iter()
+                .filter(|item| may_see(role, item.audience))
                 .map(|item| {
                     let href = item.href;
                     view! {
@@ -74,9 +115,38 @@ fn NavLinks(#[prop(optional)] on_navigate: Option<Callback<()>>) -> impl IntoVie
 }
 
 #[component]
+fn UserMenu(user: UserView) -> impl IntoView {
+    let sign_out = move |_| {
+        spawn_local(async move {
+            let _ = logout().await;
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().set_href("/login");
+        });
+    };
+    view! {
+        <span class="user-chip" data-role=user.role.as_str()>
+            <span class="user-name">{user.username.clone()}</span>
+            <span class="badge">{user.role.as_str()}</span>
+        </span>
+        <button type="button" class="button small" on:click=sign_out>"Log out"</button>
+    }
+}
+
+#[component]
 pub fn AppShell(children: Children) -> impl IntoView {
     let drawer = RwSignal::new(false);
     let live = use_live_status();
+    let location = use_location();
+    let bare = move || is_bare(&location.pathname.get());
+    let user = use_current_user().0;
+    let role = move || user.get().and_then(|r| r.ok()).flatten().map(|u| u.role);
+    // The live socket is for signed-in people only.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if role().is_some() {
+            crate::live::start();
+        }
+    });
     let close_drawer = Callback::new(move |_| drawer.set(false));
     let bottom = NAV
         .iter()
@@ -94,10 +164,12 @@ pub fn AppShell(children: Children) -> impl IntoView {
         .collect_view();
 
     view! {
-        <div class="app">
+        <div class="app" class:bare=bare>
             <aside class="sidebar" aria-label="Main navigation">
                 <a href="/" class="brand"><span class="brand-mark">"P"</span>"Pier"</a>
-                <nav><NavLinks/></nav>
+                <Transition fallback=|| ()>
+                    {move || role().map(|role| view! { <nav><NavLinks role/></nav> })}
+                </Transition>
             </aside>
             <div class="main-column">
                 <header class="topbar">
@@ -109,6 +181,9 @@ pub fn AppShell(children: Children) -> impl IntoView {
                         <span class="sr-only">{move || format!("Live updates {}", live.get().as_str())}</span>
                     </span>
                     <ThemeToggle/>
+                    <Transition fallback=|| ()>
+                        {move || user.get().and_then(|r| r.ok()).flatten().map(|u| view! { <UserMenu user=u/> })}
+                    </Transition>
                 </header>
                 <main class="content" id="content">{children()}</main>
             </div>
@@ -129,7 +204,9 @@ pub fn AppShell(children: Children) -> impl IntoView {
                         <button type="button" class="icon-button" aria-label="Close menu"
                                 on:click=move |_| drawer.set(false)><Icon name="close"/></button>
                     </div>
-                    <nav><NavLinks on_navigate=close_drawer/></nav>
+                    <Transition fallback=|| ()>
+                        {move || role().map(|role| view! { <nav><NavLinks role on_navigate=close_drawer/></nav> })}
+                    </Transition>
                 </div>
             </Show>
         </div>

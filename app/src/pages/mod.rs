@@ -1,4 +1,5 @@
 pub mod jobs;
+pub mod login;
 pub mod not_found;
 pub mod overview;
 pub mod system;

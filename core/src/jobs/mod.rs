@@ -11,6 +11,7 @@ pub use handler::{JobContext, JobFailure, JobHandler};
 pub use registry::Registry;
 
 use crate::actor::{policy, Actor};
+use crate::audit::{Outcome, RequestContext};
 use crate::entity::job::{Column, Entity};
 use pier_proto::jobs::{validate_idempotency_key, JobQuery, JobState, JobView, StartJob, KIND_SYSTEM_CHECK, KIND_WORKER_TEST};
 use pier_proto::{ApiError, ErrorCode};
@@ -62,6 +63,7 @@ pub struct NewJob {
 #[derive(Clone)]
 pub struct Jobs {
     store: Arc<JobStore>,
+    audit: crate::audit::Audit,
     wake: Arc<Notify>,
     /// On SQLite one process owns the database, so at start-up every running job is an orphan.
     single_node: bool,
@@ -83,8 +85,9 @@ impl Jobs {
         single_node: bool,
     ) -> Self {
         let instance = format!("pier-{}", uuid::Uuid::new_v4().simple());
+        let audit = crate::audit::Audit::new(db.clone());
         let store = JobStore { db, bus, registry: Arc::new(registry), instance, lease };
-        Self { store: Arc::new(store), wake: Arc::new(Notify::new()), single_node }
+        Self { store: Arc::new(store), audit, wake: Arc::new(Notify::new()), single_node }
     }
 
     pub fn instance(&self) -> &str {
@@ -126,7 +129,19 @@ impl Jobs {
     }
 
     /// Starts one of the kinds a person may start by hand (the Jobs page, `POST /api/v1/jobs`).
-    pub async fn start_by_request(&self, actor: &Actor, req: StartJob) -> Result<JobView, JobError> {
+    pub async fn start_by_request(&self, actor: &Actor, ctx: &RequestContext, req: StartJob) -> Result<JobView, JobError> {
+        let kind = req.kind.clone();
+        let result = self.start_checked(actor, req).await;
+        let (target, outcome, detail) = match &result {
+            Ok(job) => (format!("job:{}", job.id), Outcome::Success, String::new()),
+            Err(JobError::Forbidden(m)) => (kind.clone(), Outcome::Denied, m.clone()),
+            Err(e) => (kind.clone(), Outcome::Failure, e.to_string()),
+        };
+        self.audit.record(actor, &format!("job.start:{kind}"), &target, outcome, ctx, &detail).await;
+        result
+    }
+
+    async fn start_checked(&self, actor: &Actor, req: StartJob) -> Result<JobView, JobError> {
         let kind = match req.kind.as_str() {
             KIND_SYSTEM_CHECK => KIND_SYSTEM_CHECK,
             KIND_WORKER_TEST => KIND_WORKER_TEST,
@@ -185,7 +200,15 @@ impl Jobs {
         Ok(Entity::find().filter(Column::State.eq(JobState::Queued.as_str())).count(&self.store.db).await?)
     }
 
-    pub async fn cancel(&self, actor: &Actor, id: i64) -> Result<JobView, JobError> {
+    pub async fn cancel(&self, actor: &Actor, ctx: &RequestContext, id: i64) -> Result<JobView, JobError> {
+        let result = self.cancel_checked(actor, id).await;
+        let outcome = if result.is_ok() { Outcome::Success } else { Outcome::Failure };
+        let detail = result.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
+        self.audit.record(actor, "job.cancel", &format!("job:{id}"), outcome, ctx, &detail).await;
+        result
+    }
+
+    async fn cancel_checked(&self, actor: &Actor, id: i64) -> Result<JobView, JobError> {
         let m = match self.store.find(id).await? {
             Some(m) if policy::may_see(actor, &JobStore::audience(&m)) => m,
             _ => return Err(JobError::NotFound(id)),

@@ -1,0 +1,207 @@
+//! Sign in, and the one-time first-administrator setup.
+
+use crate::api::{login, setup, setup_state};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use pier_proto::accounts::{NewUser, Role};
+use pier_proto::ApiError;
+
+/// Only local paths: `next=//evil.example` or `next=https://…` must not send people away.
+fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into())
+}
+
+/// A full page load after signing in: the new session cookie, the user's navigation and the
+/// live socket all start fresh.
+fn go(to: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(to);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = to;
+}
+
+/// True once the page is interactive. Submit buttons stay disabled until then, so a form is
+/// never sent natively (which would put a password in a request the server does not expect).
+fn use_ready() -> RwSignal<bool> {
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    ready
+}
+
+fn field_error(error: RwSignal<Option<ApiError>>, field: &'static str) -> impl Fn() -> Option<AnyView> {
+    move || {
+        error
+            .get()
+            .filter(|e| e.field.as_deref() == Some(field))
+            .map(|e| view! { <p class="field-error" role="alert">{e.message}</p> }.into_any())
+    }
+}
+
+fn general_error(error: RwSignal<Option<ApiError>>) -> impl Fn() -> Option<AnyView> {
+    move || {
+        error
+            .get()
+            .filter(|e| e.field.is_none())
+            .map(|e| view! { <div class="error-box" role="alert">{e.message}</div> }.into_any())
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let remember = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let ready = use_ready();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let next = safe_next(query.with_untracked(|q| q.get("next")));
+        spawn_local(async move {
+            match login(username.get_untracked(), password.get_untracked(), remember.get_untracked()).await {
+                Ok(_) => go(&next),
+                Err(e) => {
+                    password.set(String::new());
+                    error.set(Some(e));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <Title text="Sign in"/>
+        <div class="auth-card card">
+            <div class="brand"><span class="brand-mark">"P"</span>"Pier"</div>
+            <h1>"Sign in"</h1>
+            <form method="post" on:submit=submit class="stack">
+                <div class="field">
+                    <label for="login-username">"Username"</label>
+                    <input id="login-username" name="username" type="text" autocomplete="username" required=true
+                           autocapitalize="none" spellcheck="false"
+                           prop:value=move || username.get() on:input=move |ev| username.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label for="login-password">"Password"</label>
+                    <input id="login-password" name="password" type="password" autocomplete="current-password" required=true
+                           prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                </div>
+                <label class="check">
+                    <input type="checkbox" name="remember" prop:checked=move || remember.get()
+                           on:change=move |ev| remember.set(event_target_checked(&ev))/>
+                    "Keep me signed in for 30 days"
+                </label>
+                {general_error(error)}
+                <button type="submit" class="button primary" disabled=move || busy.get() || !ready.get()>
+                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+            <p class="muted small">"First start? Open the setup link the panel printed, or run "
+                <code>"pier admin create"</code> "."</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.with(|q| q.get("token")).unwrap_or_default();
+    let valid = Resource::new(token, |t| setup_state(t));
+    let username = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let ready = use_ready();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let account = NewUser {
+            username: username.get_untracked().trim().to_string(),
+            email: email.get_untracked().trim().to_string(),
+            password: password.get_untracked(),
+            role: Role::Admin,
+        };
+        // The server applies the same rules; checking here saves a round trip.
+        if let Err(e) = account.validate() {
+            return error.set(Some(e));
+        }
+        if account.password != confirm.get_untracked() {
+            return error.set(Some(ApiError::invalid("confirm", "The two passwords differ.")));
+        }
+        error.set(None);
+        busy.set(true);
+        let token = token();
+        spawn_local(async move {
+            match setup(token, account).await {
+                Ok(_) => go("/"),
+                Err(e) => {
+                    error.set(Some(e));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    let input = move |id: &'static str, label: &'static str, kind: &'static str, auto: &'static str, sig: RwSignal<String>| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id name=id type=kind autocomplete=auto required=true
+                       prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))/>
+                {field_error(error, match id { "setup-username" => "username", "setup-email" => "email", "setup-password" => "password", _ => "confirm" })}
+            </div>
+        }
+    };
+    view! {
+        <Title text="Set up"/>
+        <div class="auth-card card">
+            <div class="brand"><span class="brand-mark">"P"</span>"Pier"</div>
+            <h1>"Create the first administrator"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Checking the setup link…"</p> }>
+                {move || valid.get().map(|v| match v {
+                    Ok(true) => view! {
+                        <form method="post" on:submit=submit class="stack">
+                            {input("setup-username", "Username", "text", "username", username)}
+                            {input("setup-email", "Email", "email", "email", email)}
+                            {input("setup-password", "Password (at least 12 characters)", "password", "new-password", password)}
+                            {input("setup-confirm", "Repeat the password", "password", "new-password", confirm)}
+                            {general_error(error)}
+                            <button type="submit" class="button primary" disabled=move || busy.get() || !ready.get()>"Create administrator"</button>
+                        </form>
+                    }.into_any(),
+                    Ok(false) => view! {
+                        <div class="error-box" role="alert">
+                            "This setup link is invalid, already used, or expired. Restart the panel to print a new one, or run "
+                            <code>"pier admin create"</code> "."
+                        </div>
+                        <p><a href="/login">"Go to sign in"</a></p>
+                    }.into_any(),
+                    Err(e) => view! { <div class="error-box" role="alert">{e.message}</div> }.into_any(),
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/jobs?x=1".into())), "/jobs?x=1");
+        for bad in ["//evil.example", "https://evil.example", "javascript:alert(1)", "/\\evil"] {
+            assert_eq!(safe_next(Some(bad.into())), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

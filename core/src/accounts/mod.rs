@@ -1,0 +1,322 @@
+//! Accounts: users, passwords, login with lockout, and the first-admin setup token.
+
+pub mod password;
+
+use crate::actor::{policy, Actor};
+use crate::audit::{Audit, Outcome, RequestContext};
+use crate::entity::{setup_token, user};
+use pier_proto::accounts::{NewUser, Role, UserStatus, UserView};
+use pier_proto::{ApiError, ErrorCode};
+use rand::RngCore;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+/// Failed passwords in a row before an account is locked.
+pub const MAX_FAILED_LOGINS: i32 = 5;
+/// How long a locked account stays locked.
+pub const LOCKOUT: Duration = Duration::minutes(15);
+/// How long a printed setup link works.
+pub const SETUP_TOKEN_TTL: Duration = Duration::hours(1);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(ApiError),
+    #[error("{message}")]
+    Taken { field: &'static str, message: String },
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("account locked for {minutes} more minutes")]
+    Locked { minutes: i64 },
+    #[error("account is {0}")]
+    Disabled(&'static str),
+    #[error("the setup link is invalid, used or expired")]
+    SetupClosed,
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(api) => api,
+            AccountError::Taken { field, message } => ApiError { code: ErrorCode::Conflict, message, field: Some(field.into()) },
+            AccountError::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
+            AccountError::BadCredentials => ApiError::new(ErrorCode::Unauthenticated, "Wrong username or password."),
+            AccountError::Locked { minutes } => ApiError::new(
+                ErrorCode::Unauthenticated,
+                format!("Too many failed attempts: this account is locked for {minutes} more minute(s). Try again later or ask an administrator."),
+            ),
+            AccountError::Disabled(status) => ApiError::new(
+                ErrorCode::Forbidden,
+                format!("This account is {status}. Ask an administrator if you think this is a mistake."),
+            ),
+            AccountError::SetupClosed => ApiError::new(
+                ErrorCode::Forbidden,
+                "This setup link is invalid, already used, or expired. Restart the panel for a new one, or run `pier admin create`.",
+            ),
+            AccountError::Hash(m) | AccountError::Db(DbErr::Custom(m)) => {
+                tracing::error!(error = %m, "accounts failure");
+                ApiError::new(ErrorCode::Internal, "Something went wrong on the server; it has been logged.")
+            }
+            AccountError::Db(e) => {
+                tracing::error!(error = %e, "accounts database failure");
+                ApiError::new(ErrorCode::Unavailable, "The database did not answer; try again.")
+            }
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, AccountError>;
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+pub fn view(m: &user::Model) -> UserView {
+    UserView {
+        id: m.id,
+        username: m.username.clone(),
+        email: m.email.clone(),
+        role: Role::parse(&m.role).unwrap_or(Role::User),
+        status: UserStatus::parse(&m.status).unwrap_or(UserStatus::Suspended),
+        created_at: m.created_at.format(&Rfc3339).unwrap_or_default(),
+        last_login_at: m.last_login_at.and_then(|t| t.format(&Rfc3339).ok()),
+    }
+}
+
+/// The actor a signed-in user acts as.
+pub fn actor_of(u: &UserView) -> Actor {
+    Actor::Person { user_id: u.id, username: u.username.clone(), role: u.role }
+}
+
+/// A random secret token (256 bits, hex) and its SHA-256 (what is stored).
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    db: DatabaseConnection,
+    audit: Audit,
+}
+
+impl Accounts {
+    pub fn new(db: DatabaseConnection, audit: Audit) -> Self {
+        Self { db, audit }
+    }
+
+    pub async fn user_count(&self) -> Result<u64> {
+        Ok(user::Entity::find().count(&self.db).await?)
+    }
+
+    pub async fn find(&self, id: i64) -> Result<Option<UserView>> {
+        Ok(user::Entity::find_by_id(id).one(&self.db).await?.map(|m| view(&m)))
+    }
+
+    /// Validates, checks uniqueness, hashes and inserts. No authorization: callers decide.
+    async fn insert_user(&self, new: &NewUser) -> Result<user::Model> {
+        let new = NewUser { username: new.username.trim().to_string(), email: new.email.trim().to_string(), ..new.clone() };
+        new.validate().map_err(AccountError::Invalid)?;
+        if user::Entity::find().filter(user::Column::Username.eq(new.username.clone())).one(&self.db).await?.is_some() {
+            return Err(AccountError::Taken { field: "username", message: format!("The username {:?} is taken.", new.username) });
+        }
+        let email_taken = user::Entity::find()
+            .filter(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(user::Column::Email))).eq(new.email.to_lowercase()))
+            .one(&self.db)
+            .await?
+            .is_some();
+        if email_taken {
+            return Err(AccountError::Taken { field: "email", message: "Another account uses this email address.".into() });
+        }
+        let hash = password::hash(new.password.clone()).await.map_err(AccountError::Hash)?;
+        let t = now();
+        let row = user::ActiveModel {
+            username: Set(new.username.clone()),
+            email: Set(new.email.clone()),
+            password_hash: Set(hash),
+            role: Set(new.role.as_str().into()),
+            status: Set(UserStatus::Active.as_str().into()),
+            failed_logins: Set(0),
+            locked_until: Set(None),
+            created_at: Set(t),
+            updated_at: Set(t),
+            last_login_at: Set(None),
+            ..Default::default()
+        };
+        // The unique index is the final word if two requests race past the checks above.
+        row.insert(&self.db).await.map_err(|e| match e {
+            DbErr::Query(_) | DbErr::Exec(_) if e.to_string().to_lowercase().contains("unique") => {
+                AccountError::Taken { field: "username", message: "The username or email is taken.".into() }
+            }
+            other => AccountError::Db(other),
+        })
+    }
+
+    /// An administrator creates an account.
+    pub async fn create_user(&self, actor: &Actor, new: NewUser, ctx: &RequestContext) -> Result<UserView> {
+        if !policy::may_manage_users(actor) {
+            self.audit.record(actor, "user.create", &new.username, Outcome::Denied, ctx, "").await;
+            return Err(AccountError::Forbidden("only administrators create accounts".into()));
+        }
+        let created = self.insert_user(&new).await;
+        let outcome = if created.is_ok() { Outcome::Success } else { Outcome::Failure };
+        let target = created.as_ref().map(|m| format!("user:{}", m.id)).unwrap_or_else(|_| new.username.clone());
+        let detail = match &created {
+            Ok(m) => format!("username={} role={}", m.username, m.role),
+            Err(e) => e.to_string(),
+        };
+        self.audit.record(actor, "user.create", &target, outcome, ctx, &detail).await;
+        Ok(view(&created?))
+    }
+
+    /// `pier admin create`: whoever runs the binary on the panel's machine owns it.
+    pub async fn create_admin_from_cli(&self, new: NewUser) -> Result<UserView> {
+        let new = NewUser { role: Role::Admin, ..new };
+        let created = self.insert_user(&new).await?;
+        let ctx = RequestContext::local_cli();
+        self.audit
+            .record(&Actor::System, "user.create", &format!("user:{}", created.id), Outcome::Success, &ctx, &format!("admin {} created from the command line", created.username))
+            .await;
+        Ok(view(&created))
+    }
+
+    /// A one-time link to create the first admin, while there are no users. `None` once there are.
+    pub async fn issue_setup_token(&self) -> Result<Option<String>> {
+        if self.user_count().await? > 0 {
+            return Ok(None);
+        }
+        let (token, hash) = new_token();
+        let t = now();
+        setup_token::ActiveModel {
+            token_hash: Set(hash),
+            expires_at: Set(t + SETUP_TOKEN_TTL),
+            used_at: Set(None),
+            created_at: Set(t),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(Some(token))
+    }
+
+    /// Whether `token` is a live setup token (the setup page checks before showing the form).
+    pub async fn setup_token_valid(&self, token: &str) -> Result<bool> {
+        Ok(self.live_setup_token(token).await?.is_some() && self.user_count().await? == 0)
+    }
+
+    async fn live_setup_token(&self, token: &str) -> Result<Option<setup_token::Model>> {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        Ok(setup_token::Entity::find()
+            .filter(setup_token::Column::TokenHash.eq(token_hash(token)))
+            .filter(setup_token::Column::UsedAt.is_null())
+            .filter(setup_token::Column::ExpiresAt.gt(now()))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Creates the first admin with a setup token; the token is spent in the same transaction,
+    /// so two browsers racing with one link create one admin.
+    pub async fn setup_first_admin(&self, token: &str, new: NewUser, ctx: &RequestContext) -> Result<UserView> {
+        let Some(found) = self.live_setup_token(token).await? else {
+            self.audit.record_as("anonymous", &new.username, "setup.first_admin", "setup", Outcome::Denied, ctx, "invalid or expired token").await;
+            return Err(AccountError::SetupClosed);
+        };
+        let new = NewUser { role: Role::Admin, ..new };
+        new.validate().map_err(AccountError::Invalid)?;
+        let txn = self.db.begin().await?;
+        let spent = setup_token::Entity::update_many()
+            .col_expr(setup_token::Column::UsedAt, Expr::value(now()))
+            .filter(setup_token::Column::Id.eq(found.id))
+            .filter(setup_token::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if spent.rows_affected != 1 || user::Entity::find().count(&txn).await? > 0 {
+            txn.rollback().await?;
+            return Err(AccountError::SetupClosed);
+        }
+        txn.commit().await?;
+        let created = self.insert_user(&new).await?;
+        let actor = actor_of(&view(&created));
+        self.audit.record(&actor, "setup.first_admin", &format!("user:{}", created.id), Outcome::Success, ctx, "").await;
+        Ok(view(&created))
+    }
+
+    /// Checks a username and password. Locks the account after `MAX_FAILED_LOGINS` failures in
+    /// a row; refuses suspended and banned accounts (after the password, so a wrong password
+    /// learns nothing about the account). Every attempt is audited.
+    pub async fn authenticate(&self, username: &str, password: &str, ctx: &RequestContext) -> Result<UserView> {
+        let username = username.trim().to_lowercase();
+        let audit_fail = |detail: &'static str| {
+            let username = username.clone();
+            async move {
+                self.audit.record_as("anonymous", &username, "auth.login", &format!("username:{username}"), Outcome::Failure, ctx, detail).await;
+            }
+        };
+        if username.is_empty() || password.is_empty() || password.len() > 1024 {
+            audit_fail("empty or oversized input").await;
+            return Err(AccountError::BadCredentials);
+        }
+        let Some(u) = user::Entity::find().filter(user::Column::Username.eq(username.clone())).one(&self.db).await? else {
+            // Spend the same time as a real check.
+            password::verify(password.to_string(), password::decoy().to_string()).await;
+            audit_fail("unknown username").await;
+            return Err(AccountError::BadCredentials);
+        };
+        let t = now();
+        if let Some(until) = u.locked_until.filter(|until| *until > t) {
+            audit_fail("account locked").await;
+            return Err(AccountError::Locked { minutes: ((until - t).whole_seconds() + 59) / 60 });
+        }
+        if !password::verify(password.to_string(), u.password_hash.clone()).await {
+            let failures = u.failed_logins + 1;
+            let mut row: user::ActiveModel = u.clone().into();
+            if failures >= MAX_FAILED_LOGINS {
+                row.failed_logins = Set(0);
+                row.locked_until = Set(Some(t + LOCKOUT));
+            } else {
+                row.failed_logins = Set(failures);
+            }
+            row.update(&self.db).await?;
+            if failures >= MAX_FAILED_LOGINS {
+                audit_fail("wrong password; account locked").await;
+                return Err(AccountError::Locked { minutes: LOCKOUT.whole_minutes() });
+            }
+            audit_fail("wrong password").await;
+            return Err(AccountError::BadCredentials);
+        }
+        let status = UserStatus::parse(&u.status).unwrap_or(UserStatus::Suspended);
+        if status != UserStatus::Active {
+            let actor = actor_of(&view(&u));
+            self.audit.record(&actor, "auth.login", &format!("user:{}", u.id), Outcome::Denied, ctx, status.as_str()).await;
+            return Err(AccountError::Disabled(status.as_str()));
+        }
+        let mut row: user::ActiveModel = u.clone().into();
+        row.failed_logins = Set(0);
+        row.locked_until = Set(None);
+        row.last_login_at = Set(Some(t));
+        let u = row.update(&self.db).await?;
+        let v = view(&u);
+        self.audit.record(&actor_of(&v), "auth.login", &format!("user:{}", u.id), Outcome::Success, ctx, "").await;
+        Ok(v)
+    }
+}

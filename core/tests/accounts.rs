@@ -1,0 +1,119 @@
+//! Accounts against a real SQLite database: creation rules, login, lockout, setup tokens, audit.
+
+use pier_core::accounts::{AccountError, Accounts, MAX_FAILED_LOGINS};
+use pier_core::actor::{Actor, Role};
+use pier_core::audit::{Audit, AuditQuery, RequestContext};
+use pier_core::config::Config;
+use pier_proto::accounts::NewUser;
+use pier_proto::{ApiError, ErrorCode};
+
+struct Env {
+    _dir: tempfile::TempDir,
+    accounts: Accounts,
+    audit: Audit,
+}
+
+async fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::load(None, Vec::new()).unwrap();
+    config.data_dir = dir.path().to_owned();
+    let db = pier_core::db::connect(&config).await.unwrap();
+    pier_core::db::migrate(&db).await.unwrap();
+    let audit = Audit::new(db.clone());
+    Env { _dir: dir, accounts: Accounts::new(db, audit.clone()), audit }
+}
+
+fn new_user(name: &str, role: Role) -> NewUser {
+    NewUser { username: name.into(), email: format!("{name}@example.com"), password: "correct horse battery".into(), role }
+}
+
+fn ctx() -> RequestContext {
+    RequestContext { ip: Some("127.0.0.9".into()), user_agent: Some("test".into()) }
+}
+
+fn api(e: AccountError) -> ApiError {
+    e.into()
+}
+
+#[tokio::test]
+async fn admins_create_accounts_and_bad_input_names_the_field() {
+    let env = env().await;
+    let admin = env.accounts.create_admin_from_cli(new_user("root", Role::User)).await.unwrap();
+    assert_eq!(admin.role, Role::Admin, "the CLI always creates an admin");
+    let actor = pier_core::accounts::actor_of(&admin);
+
+    let alice = env.accounts.create_user(&actor, new_user("alice", Role::User), &ctx()).await.unwrap();
+    assert_eq!((alice.username.as_str(), alice.role), ("alice", Role::User));
+
+    let dup = api(env.accounts.create_user(&actor, new_user("alice", Role::User), &ctx()).await.unwrap_err());
+    assert_eq!((dup.code, dup.field.as_deref()), (ErrorCode::Conflict, Some("username")));
+    let mut same_mail = new_user("alice2", Role::User);
+    same_mail.email = "ALICE@example.com".into();
+    let dup = api(env.accounts.create_user(&actor, same_mail, &ctx()).await.unwrap_err());
+    assert_eq!(dup.field.as_deref(), Some("email"));
+    let mut weak = new_user("bob", Role::User);
+    weak.password = "short".into();
+    assert_eq!(api(env.accounts.create_user(&actor, weak, &ctx()).await.unwrap_err()).field.as_deref(), Some("password"));
+    let mut bad_mail = new_user("carol", Role::User);
+    bad_mail.email = "carol".into();
+    assert_eq!(api(env.accounts.create_user(&actor, bad_mail, &ctx()).await.unwrap_err()).field.as_deref(), Some("email"));
+    assert_eq!(env.accounts.user_count().await.unwrap(), 2, "nothing half-written");
+
+    // A non-admin may not create accounts, and the refusal is audited.
+    let user_actor = pier_core::accounts::actor_of(&alice);
+    let denied = api(env.accounts.create_user(&user_actor, new_user("mallory", Role::Admin), &ctx()).await.unwrap_err());
+    assert_eq!(denied.code, ErrorCode::Forbidden);
+    let log = env.audit.list(&Actor::System, &AuditQuery { action: Some("user.create".into()), ..Default::default() }).await.unwrap();
+    assert!(log.iter().any(|e| e.outcome == "denied" && e.actor_name == "alice"));
+    assert!(log.iter().any(|e| e.outcome == "success" && e.target == format!("user:{}", alice.id) && e.ip.as_deref() == Some("127.0.0.9")));
+}
+
+#[tokio::test]
+async fn login_checks_the_password_and_locks_after_repeated_failures() {
+    let env = env().await;
+    env.accounts.create_admin_from_cli(new_user("root", Role::Admin)).await.unwrap();
+    let ok = env.accounts.authenticate("Root ", "correct horse battery", &ctx()).await.unwrap();
+    assert_eq!(ok.username, "root");
+    assert!(ok.last_login_at.is_some());
+
+    let unknown = api(env.accounts.authenticate("nobody", "correct horse battery", &ctx()).await.unwrap_err());
+    let wrong = api(env.accounts.authenticate("root", "wrong password!!", &ctx()).await.unwrap_err());
+    assert_eq!(unknown, wrong, "an unknown user and a wrong password look the same");
+
+    for _ in 1..MAX_FAILED_LOGINS - 1 {
+        assert!(matches!(env.accounts.authenticate("root", "wrong password!!", &ctx()).await, Err(AccountError::BadCredentials)));
+    }
+    // The fifth failure in a row locks the account; then even the right password is refused.
+    assert!(matches!(env.accounts.authenticate("root", "wrong password!!", &ctx()).await, Err(AccountError::Locked { minutes: 15 })));
+    let locked = api(env.accounts.authenticate("root", "correct horse battery", &ctx()).await.unwrap_err());
+    assert!(locked.message.contains("locked"), "{}", locked.message);
+
+    let failures = env
+        .audit
+        .list(&Actor::System, &AuditQuery { action: Some("auth.login".into()), outcome: Some("failure".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), MAX_FAILED_LOGINS as usize + 2, "every failed attempt is audited");
+    assert!(failures.iter().any(|e| e.detail == "unknown username" && e.actor_name == "nobody"));
+}
+
+#[tokio::test]
+async fn a_setup_token_creates_one_admin_once() {
+    let env = env().await;
+    let token = env.accounts.issue_setup_token().await.unwrap().expect("no users yet: a token");
+    assert!(env.accounts.setup_token_valid(&token).await.unwrap());
+    assert!(!env.accounts.setup_token_valid(&"0".repeat(64)).await.unwrap());
+    assert!(!env.accounts.setup_token_valid("../../etc").await.unwrap());
+
+    let mut weak = new_user("first", Role::User);
+    weak.password = "x".into();
+    assert!(matches!(env.accounts.setup_first_admin(&token, weak, &ctx()).await, Err(AccountError::Invalid(_))));
+    assert!(env.accounts.setup_token_valid(&token).await.unwrap(), "a refused form does not spend the token");
+
+    let admin = env.accounts.setup_first_admin(&token, new_user("first", Role::User), &ctx()).await.unwrap();
+    assert_eq!(admin.role, Role::Admin);
+    let again = env.accounts.setup_first_admin(&token, new_user("second", Role::User), &ctx()).await.unwrap_err();
+    assert!(matches!(again, AccountError::SetupClosed));
+    assert_eq!(env.accounts.issue_setup_token().await.unwrap(), None, "no setup link once an admin exists");
+    assert_eq!(env.accounts.user_count().await.unwrap(), 1);
+}

@@ -1,0 +1,65 @@
+// Accounts as a person meets them: the first administrator through the printed setup link,
+// a refused password, signing out, and being sent to sign in.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPanel, launchBrowser, openPage, waitLive, login } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+test('the first administrator is created through the printed setup link', async () => {
+  const panel = await startPanel({ admin: false });
+  try {
+    const link = panel.output().match(/http:\/\/\S+\/setup\?token=[0-9a-f]{64}/)?.[0];
+    assert.ok(link, `a setup link is printed:\n${panel.output()}`);
+    const page = await openPage(browser);
+    await page.goto(link);
+    await page.getByLabel('Username').fill('founder');
+    await page.getByLabel('Email').fill('founder@example.com');
+    await page.getByLabel('Password (at least 12 characters)').fill('short');
+    await page.getByLabel('Repeat the password').fill('short');
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+    await page.getByRole('alert').filter({ hasText: 'at least 12 characters' }).waitFor();
+
+    await page.getByLabel('Password (at least 12 characters)').fill('a long and unusual phrase');
+    await page.getByLabel('Repeat the password').fill('a long and unusual phrase');
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+    await page.waitForURL(panel.base + '/');
+    await waitLive(page);
+    assert.equal(await page.locator('.user-name').innerText(), 'founder');
+    assert.ok(await page.getByRole('link', { name: 'Users' }).first().isVisible(), 'an admin sees the Users section');
+
+    // The link works once.
+    const again = await openPage(browser);
+    await again.goto(link);
+    await again.getByRole('alert').filter({ hasText: 'invalid, already used, or expired' }).waitFor();
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await panel.stop();
+  }
+});
+
+test('sign-in refuses a wrong password, and signing out ends the session', async () => {
+  const panel = await startPanel();
+  try {
+    const page = await openPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true });
+    const res = await page.goto(panel.base + '/jobs');
+    assert.match(page.url(), /\/login\?next=%2Fjobs$/, 'a page needs a session: sent to sign in');
+    assert.equal(res.status(), 200);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+    assert.equal(await page.getByLabel('Password').inputValue(), '', 'the wrong password is cleared');
+
+    await login(page, panel.base, { next: '/jobs' });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/login$/);
+    await page.goto(panel.base + '/jobs');
+    assert.match(page.url(), /\/login\?next=/, 'the old session no longer works');
+  } finally {
+    await panel.stop();
+  }
+});

@@ -54,10 +54,30 @@ start_dockerd() {
   fi
 }
 
+start_libvirtd() {
+  # The recipe in design.md §5: a libvirt-qemu account, QEMU run as root without a security
+  # driver (no AppArmor/SELinux labelling inside this kind of machine), daemons started by hand.
+  getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+  getent passwd libvirt-qemu >/dev/null || useradd -r -g libvirt-qemu -s /usr/sbin/nologin libvirt-qemu
+  mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/images /var/run/libvirt /etc/libvirt
+  grep -qs '^security_driver' /etc/libvirt/qemu.conf ||
+    printf 'user = "root"\ngroup = "root"\nsecurity_driver = "none"\n' >>/etc/libvirt/qemu.conf
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  if ! pgrep -x libvirtd >/dev/null; then
+    log "starting libvirtd"
+    libvirtd -d
+  fi
+  for _ in $(seq 1 30); do [ -S /var/run/libvirt/libvirt-sock ] && return 0; sleep 0.2; done
+  log "libvirtd did not come up"; return 1
+}
+
 runtime() {
-  apt_install docker.io nginx
+  # QEMU itself (from bookworm-backports, to match the preinstalled qemu-utils) comes with the
+  # VPS work; libvirtd already answers qemu:///system without it.
+  apt_install docker.io nginx libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   # Debian starts a system nginx on :80 when it can; Pier runs its own under a private prefix.
   start_dockerd
+  start_libvirtd
 }
 
 tests() {

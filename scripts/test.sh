@@ -7,6 +7,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/deps.sh build runtime test
 
+# Components the tests talk to must be there: a missing daemon fails, never silently skips.
+export PIER_TEST_REQUIRE_ALL=1
+
 echo "== unit and integration tests (cargo nextest)"
 # frontend is the WASM entry: it is built (and tested in the browser) by the release build.
 cargo nextest run --workspace --exclude frontend --no-fail-fast

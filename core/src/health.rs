@@ -124,15 +124,20 @@ impl HealthChecker {
             return Finding::off("libvirt is disabled (libvirt.enabled = false)");
         }
         let uri = self.config.libvirt.uri.clone();
-        let probe = tokio::task::spawn_blocking(move || -> Result<String, String> {
+        let probe = tokio::task::spawn_blocking(move || -> Result<(String, bool), String> {
+            // libvirt prints every error to stderr by default; we report errors ourselves.
+            virt::error::clear_error_callback();
             let conn = virt::connect::Connect::open(Some(&uri)).map_err(|e| e.to_string())?;
             let lib = conn.lib_version().map_err(|e| e.to_string())?;
             let driver = conn.driver_type().unwrap_or_else(|_| "?".into());
-            let hyp = conn.hyp_version().unwrap_or(0);
-            Ok(format!("{uri}: libvirt {}, {driver} {}", version_word(lib), version_word(hyp)))
+            Ok(match conn.hyp_version() {
+                Ok(hyp) if hyp > 0 => (format!("{uri}: libvirt {}, {driver} {}", version_word(lib), version_word(hyp)), true),
+                _ => (format!("{uri}: libvirt {}, but no {driver} hypervisor binary was found", version_word(lib)), false),
+            })
         });
         match probe.await {
-            Ok(Ok(detail)) => Finding::ok(detail),
+            Ok(Ok((detail, true))) => Finding::ok(detail),
+            Ok(Ok((detail, false))) => Finding::warn(detail, "install qemu-system-x86 (from bookworm-backports on Debian 12) to run virtual machines"),
             Ok(Err(e)) => Finding::fail(
                 format!("cannot connect to {}: {}", self.config.libvirt.uri, e.trim()),
                 "install and start libvirtd (scripts/deps.sh does both), or set libvirt.uri / PIER_LIBVIRT_URI",
@@ -287,6 +292,35 @@ mod tests {
         std::fs::write(&data, "x").unwrap();
         assert_eq!(data_dir(&checker.report().await), CheckStatus::Ok);
         assert_eq!(data_dir(&checker.report_fresh().await), CheckStatus::Fail);
+    }
+
+    #[tokio::test]
+    async fn libvirt_check_talks_to_a_real_driver() {
+        let mut config = Config::load(None, Vec::new()).unwrap();
+        config.libvirt.uri = "test:///default".into();
+        let check = HealthChecker::new(config.clone(), None).check("libvirt").await;
+        assert_eq!(check.status, CheckStatus::Ok, "{check:?}");
+        assert!(check.detail.contains("libvirt"), "{}", check.detail);
+        config.libvirt.uri = "qemu+unix:///system?socket=/nonexistent/sock".into();
+        let check = HealthChecker::new(config, None).check("libvirt").await;
+        assert_eq!(check.status, CheckStatus::Fail, "{check:?}");
+        assert!(check.fix.unwrap().contains("libvirtd"));
+    }
+
+    /// The real daemons `scripts/deps.sh runtime` starts. CI sets PIER_TEST_REQUIRE_ALL=1, so a
+    /// missing daemon fails the suite there instead of being skipped.
+    #[tokio::test]
+    async fn installed_daemons_answer() {
+        if std::env::var("PIER_TEST_REQUIRE_ALL").is_err() {
+            eprintln!("PIER_TEST_REQUIRE_ALL unset: not requiring local libvirtd and dockerd");
+            return;
+        }
+        let config = Config::load(None, Vec::new()).unwrap();
+        let checker = HealthChecker::new(config, None);
+        for component in ["libvirt", "docker"] {
+            let check = checker.check(component).await;
+            assert_ne!(check.status, CheckStatus::Fail, "{check:?}");
+        }
     }
 
     #[tokio::test]

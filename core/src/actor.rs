@@ -75,6 +75,11 @@ pub mod policy {
         }
     }
 
+    /// Reading the account list: admins, support, and billing (who manage plans and expiry).
+    pub fn may_read_users(actor: &Actor) -> bool {
+        matches!(actor.role(), None | Some(Role::Admin | Role::Support | Role::Billing))
+    }
+
     /// Creating, editing, suspending and deleting accounts: admins only.
     pub fn may_manage_users(actor: &Actor) -> bool {
         matches!(actor.role(), None | Some(Role::Admin))

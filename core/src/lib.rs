@@ -61,8 +61,8 @@ impl Core {
         registry.register(Arc::new(jobs::kinds::WorkerTest));
         let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
         let audit = audit::Audit::new(db.clone());
-        let accounts = accounts::Accounts::new(db.clone(), audit.clone());
         let sessions = sessions::DbSessionStore::new(db.clone());
+        let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone());
         Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions }
     }
 }

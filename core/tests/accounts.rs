@@ -20,7 +20,7 @@ async fn env() -> Env {
     let db = pier_core::db::connect(&config).await.unwrap();
     pier_core::db::migrate(&db).await.unwrap();
     let audit = Audit::new(db.clone());
-    Env { _dir: dir, accounts: Accounts::new(db, audit.clone()), audit }
+    Env { _dir: dir, accounts: Accounts::new(db.clone(), audit.clone(), pier_core::sessions::DbSessionStore::new(db)), audit }
 }
 
 fn new_user(name: &str, role: Role) -> NewUser {
@@ -116,4 +116,70 @@ async fn a_setup_token_creates_one_admin_once() {
     assert!(matches!(again, AccountError::SetupClosed));
     assert_eq!(env.accounts.issue_setup_token().await.unwrap(), None, "no setup link once an admin exists");
     assert_eq!(env.accounts.user_count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn administrators_manage_accounts_and_suspension_ends_sessions() {
+    use pier_proto::accounts::{UserQuery, UserStatus, UserUpdate};
+    use tower_sessions_core::session::{Id, Record};
+    use tower_sessions_core::SessionStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::load(None, Vec::new()).unwrap();
+    config.data_dir = dir.path().to_owned();
+    let db = pier_core::db::connect(&config).await.unwrap();
+    pier_core::db::migrate(&db).await.unwrap();
+    let store = pier_core::sessions::DbSessionStore::new(db.clone());
+    let accounts = Accounts::new(db.clone(), Audit::new(db.clone()), store.clone());
+
+    let root = accounts.create_admin_from_cli(new_user("root", Role::Admin)).await.unwrap();
+    let admin = pier_core::accounts::actor_of(&root);
+    for name in ["alice", "bob", "carol"] {
+        accounts.create_user(&admin, new_user(name, Role::User), &ctx()).await.unwrap();
+    }
+    let page = accounts.list_users(&admin, &UserQuery { search: "AL".into(), ..Default::default() }).await.unwrap();
+    assert_eq!(page.users.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), vec!["alice"]);
+    let page = accounts.list_users(&admin, &UserQuery { per_page: Some(2), page: 1, ..Default::default() }).await.unwrap();
+    assert_eq!((page.total, page.users.len()), (4, 2));
+    // `_` and `%` are literal in searches, not wildcards.
+    assert_eq!(accounts.list_users(&admin, &UserQuery { search: "_".into(), ..Default::default() }).await.unwrap().total, 0);
+
+    // Alice has a live session; suspending her ends it.
+    let alice = accounts.list_users(&admin, &UserQuery { search: "alice".into(), ..Default::default() }).await.unwrap().users[0].clone();
+    let mut record = Record {
+        id: Id::default(),
+        data: [(pier_core::sessions::KEY_USER_ID.to_string(), serde_json::json!(alice.id))].into_iter().collect(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.unwrap();
+    assert_eq!(store.list_for_user(alice.id).await.unwrap().len(), 1);
+    let suspended = accounts
+        .update_user(&admin, alice.id, UserUpdate { status: Some(UserStatus::Suspended), ..Default::default() }, &ctx())
+        .await
+        .unwrap();
+    assert_eq!(suspended.status, UserStatus::Suspended);
+    assert!(store.load(&record.id).await.unwrap().is_none(), "the session is gone");
+    let refused = api(accounts.authenticate("alice", "correct horse battery", &ctx()).await.unwrap_err());
+    assert!(refused.message.contains("suspended"), "{}", refused.message);
+
+    // Non-admins cannot change accounts; support may read the list.
+    let support = accounts.create_user(&admin, new_user("sam", Role::Support), &ctx()).await.unwrap();
+    let support = pier_core::accounts::actor_of(&support);
+    assert_eq!(accounts.list_users(&support, &UserQuery::default()).await.unwrap().total, 5);
+    let denied = api(accounts.update_user(&support, alice.id, UserUpdate { role: Some(Role::Admin), ..Default::default() }, &ctx()).await.unwrap_err());
+    assert_eq!(denied.code, ErrorCode::Forbidden);
+    let bob = pier_core::accounts::actor_of(&accounts.list_users(&admin, &UserQuery { search: "bob".into(), ..Default::default() }).await.unwrap().users[0]);
+    assert_eq!(api(accounts.list_users(&bob, &UserQuery::default()).await.unwrap_err()).code, ErrorCode::Forbidden);
+
+    // The last administrator can be neither demoted, suspended nor deleted.
+    let demote = api(accounts.update_user(&admin, root.id, UserUpdate { role: Some(Role::User), ..Default::default() }, &ctx()).await.unwrap_err());
+    assert_eq!(demote.code, ErrorCode::Conflict);
+    assert!(demote.message.contains("last active administrator"));
+    assert_eq!(api(accounts.delete_user(&admin, root.id, "root", &ctx()).await.unwrap_err()).code, ErrorCode::Conflict);
+
+    // Deleting needs the typed username, checked on the server.
+    let wrong = api(accounts.delete_user(&admin, alice.id, "alicee", &ctx()).await.unwrap_err());
+    assert_eq!(wrong.field.as_deref(), Some("confirm"));
+    accounts.delete_user(&admin, alice.id, "alice", &ctx()).await.unwrap();
+    assert_eq!(api(accounts.delete_user(&admin, alice.id, "alice", &ctx()).await.unwrap_err()).code, ErrorCode::NotFound);
 }

@@ -184,3 +184,36 @@ mod tests {
         assert!(why(&"x1y2z3".repeat(30)).contains("at most"));
     }
 }
+
+/// Filters for the user list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserQuery {
+    /// Matches username or email (substring, case-insensitive).
+    #[serde(default)]
+    pub search: String,
+    /// 0-based.
+    #[serde(default)]
+    pub page: u32,
+    /// 1–100; defaults to 25.
+    #[serde(default)]
+    pub per_page: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub users: Vec<UserView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// An administrator's change to an account; absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<UserStatus>,
+}

@@ -5,12 +5,12 @@ pub mod password;
 use crate::actor::{policy, Actor};
 use crate::audit::{Audit, Outcome, RequestContext};
 use crate::entity::{setup_token, user};
-use pier_proto::accounts::{NewUser, Role, UserStatus, UserView};
+use pier_proto::accounts::{validate_email, NewUser, Role, UserPage, UserQuery, UserStatus, UserUpdate, UserView};
 use pier_proto::{ApiError, ErrorCode};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
@@ -37,6 +37,10 @@ pub enum AccountError {
     Locked { minutes: i64 },
     #[error("account is {0}")]
     Disabled(&'static str),
+    #[error("user {0} not found")]
+    NotFound(i64),
+    #[error("{0}")]
+    Conflict(String),
     #[error("the setup link is invalid, used or expired")]
     SetupClosed,
     #[error("password hashing failed: {0}")]
@@ -51,6 +55,8 @@ impl From<AccountError> for ApiError {
             AccountError::Invalid(api) => api,
             AccountError::Taken { field, message } => ApiError { code: ErrorCode::Conflict, message, field: Some(field.into()) },
             AccountError::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
+            AccountError::NotFound(id) => ApiError::not_found(format!("User {id}")),
+            AccountError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
             AccountError::BadCredentials => ApiError::new(ErrorCode::Unauthenticated, "Wrong username or password."),
             AccountError::Locked { minutes } => ApiError::new(
                 ErrorCode::Unauthenticated,
@@ -116,11 +122,128 @@ pub fn token_hash(token: &str) -> String {
 pub struct Accounts {
     db: DatabaseConnection,
     audit: Audit,
+    sessions: crate::sessions::DbSessionStore,
 }
 
 impl Accounts {
-    pub fn new(db: DatabaseConnection, audit: Audit) -> Self {
-        Self { db, audit }
+    pub fn new(db: DatabaseConnection, audit: Audit, sessions: crate::sessions::DbSessionStore) -> Self {
+        Self { db, audit, sessions }
+    }
+
+    /// Newest first, filtered by a search over username and email.
+    pub async fn list_users(&self, actor: &Actor, q: &UserQuery) -> Result<UserPage> {
+        if !policy::may_read_users(actor) {
+            return Err(AccountError::Forbidden("the account list is for staff".into()));
+        }
+        let per_page = q.per_page.unwrap_or(25).clamp(1, 100);
+        let mut query = user::Entity::find().order_by_desc(user::Column::Id);
+        let search = q.search.trim().to_lowercase();
+        if !search.is_empty() {
+            let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let like = |col: user::Column| {
+                Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(col))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            query = query.filter(sea_orm::Condition::any().add(like(user::Column::Username)).add(like(user::Column::Email)));
+        }
+        let paginator = query.paginate(&self.db, per_page as u64);
+        let total = paginator.num_items().await?;
+        let users = paginator.fetch_page(q.page as u64).await?.iter().map(view).collect();
+        Ok(UserPage { users, total, page: q.page, per_page })
+    }
+
+    async fn target(&self, id: i64) -> Result<user::Model> {
+        user::Entity::find_by_id(id).one(&self.db).await?.ok_or(AccountError::NotFound(id))
+    }
+
+    /// True when `id` is the only active administrator (who must not be demoted, suspended or
+    /// deleted: nobody could administer the panel afterwards).
+    async fn is_last_admin(&self, id: i64) -> Result<bool> {
+        let admins = user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .filter(user::Column::Status.eq(UserStatus::Active.as_str()))
+            .all(&self.db)
+            .await?;
+        Ok(admins.len() == 1 && admins[0].id == id)
+    }
+
+    /// Changes email, role and/or status. Suspending or banning ends the user's sessions.
+    pub async fn update_user(&self, actor: &Actor, id: i64, change: UserUpdate, ctx: &RequestContext) -> Result<UserView> {
+        let target = format!("user:{id}");
+        if !policy::may_manage_users(actor) {
+            self.audit.record(actor, "user.update", &target, Outcome::Denied, ctx, "").await;
+            return Err(AccountError::Forbidden("only administrators change accounts".into()));
+        }
+        let result = self.apply_update(actor, id, &change).await;
+        let (outcome, detail) = match &result {
+            Ok(_) => (Outcome::Success, serde_json::to_string(&change).unwrap_or_default()),
+            Err(e) => (Outcome::Failure, e.to_string()),
+        };
+        self.audit.record(actor, "user.update", &target, outcome, ctx, &detail).await;
+        result
+    }
+
+    async fn apply_update(&self, actor: &Actor, id: i64, change: &UserUpdate) -> Result<UserView> {
+        let u = self.target(id).await?;
+        let demoting = change.role.is_some_and(|r| r != Role::Admin) && u.role == Role::Admin.as_str();
+        let disabling = change.status.is_some_and(|s| s != UserStatus::Active);
+        if disabling && actor.key() == format!("user:{id}") {
+            return Err(AccountError::Conflict("You cannot suspend or ban your own account.".into()));
+        }
+        if (demoting || disabling) && self.is_last_admin(id).await? {
+            return Err(AccountError::Conflict("This is the last active administrator; make another administrator first.".into()));
+        }
+        let mut row: user::ActiveModel = u.clone().into();
+        if let Some(email) = &change.email {
+            let email = email.trim().to_string();
+            validate_email(&email).map_err(AccountError::Invalid)?;
+            let taken = user::Entity::find()
+                .filter(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(user::Column::Email))).eq(email.to_lowercase()))
+                .filter(user::Column::Id.ne(id))
+                .one(&self.db)
+                .await?
+                .is_some();
+            if taken {
+                return Err(AccountError::Taken { field: "email", message: "Another account uses this email address.".into() });
+            }
+            row.email = Set(email);
+        }
+        if let Some(role) = change.role {
+            row.role = Set(role.as_str().into());
+        }
+        if let Some(status) = change.status {
+            row.status = Set(status.as_str().into());
+        }
+        row.updated_at = Set(now());
+        let updated = row.update(&self.db).await?;
+        if disabling {
+            let ended = self.sessions.revoke_all(id).await?;
+            tracing::info!(user = id, sessions = ended, "account disabled; sessions ended");
+        }
+        Ok(view(&updated))
+    }
+
+    /// Deletes an account. `confirm` must repeat the username (typed confirmation, checked here
+    /// too so no client can skip it). The user's sessions end; their jobs stay in the history.
+    pub async fn delete_user(&self, actor: &Actor, id: i64, confirm: &str, ctx: &RequestContext) -> Result<()> {
+        let target = format!("user:{id}");
+        if !policy::may_manage_users(actor) {
+            self.audit.record(actor, "user.delete", &target, Outcome::Denied, ctx, "").await;
+            return Err(AccountError::Forbidden("only administrators delete accounts".into()));
+        }
+        let u = self.target(id).await?;
+        if confirm != u.username {
+            return Err(AccountError::Invalid(ApiError::invalid("confirm", "Type the username exactly to confirm.")));
+        }
+        if actor.key() == target {
+            return Err(AccountError::Conflict("You cannot delete your own account.".into()));
+        }
+        if u.role == Role::Admin.as_str() && self.is_last_admin(id).await? {
+            return Err(AccountError::Conflict("This is the last active administrator; make another administrator first.".into()));
+        }
+        self.sessions.revoke_all(id).await?;
+        user::Entity::delete_by_id(id).exec(&self.db).await?;
+        self.audit.record(actor, "user.delete", &target, Outcome::Success, ctx, &format!("username={}", u.username)).await;
+        Ok(())
     }
 
     pub async fn user_count(&self) -> Result<u64> {

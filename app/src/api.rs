@@ -142,3 +142,31 @@ pub async fn health_report(fresh: bool) -> Result<pier_proto::health::HealthRepo
     }
     Ok(if fresh { core.health.report_fresh().await } else { core.health.report().await })
 }
+
+#[server(prefix = "/api/fn", endpoint = "list_users", input = Json)]
+pub async fn list_users(query: pier_proto::accounts::UserQuery) -> Result<pier_proto::accounts::UserPage, ApiError> {
+    let core = ssr::core()?;
+    let (actor, _) = ssr::actor()?;
+    Ok(core.accounts.list_users(&actor, &query).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "create_user", input = Json)]
+pub async fn create_user(account: pier_proto::accounts::NewUser) -> Result<UserView, ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.create_user(&actor, account, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "update_user", input = Json)]
+pub async fn update_user(id: i64, change: pier_proto::accounts::UserUpdate) -> Result<UserView, ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.update_user(&actor, id, change, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_user", input = Json)]
+pub async fn delete_user(id: i64, confirm: String) -> Result<(), ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.delete_user(&actor, id, &confirm, &ctx).await?)
+}

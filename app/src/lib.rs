@@ -66,7 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/certificates") view=|| view! { <pages::upcoming::Upcoming area="certificates"/> }/>
                     <Route path=path!("/monitoring") view=|| view! { <pages::upcoming::Upcoming area="monitoring"/> }/>
                     <Route path=path!("/backups") view=|| view! { <pages::upcoming::Upcoming area="backups"/> }/>
-                    <Route path=path!("/users") view=|| view! { <pages::upcoming::Upcoming area="users"/> }/>
+                    <Route path=path!("/users") view=pages::users::UsersPage/>
                     <Route path=path!("/audit") view=|| view! { <pages::upcoming::Upcoming area="audit"/> }/>
                 </Routes>
             </AppShell>

@@ -63,3 +63,57 @@ test('sign-in refuses a wrong password, and signing out ends the session', async
     await panel.stop();
   }
 });
+
+test('an admin creates a user, who sees no admin navigation, and suspension ends their session', async () => {
+  const panel = await startPanel();
+  try {
+    const admin = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    await login(admin, panel.base, { next: '/users' });
+    await admin.getByLabel('Username', { exact: true }).fill('dana');
+    await admin.getByLabel('Email', { exact: true }).fill('dana@example.com');
+    await admin.getByLabel('Initial password').fill('short');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'at least 12 characters' }).waitFor();
+    await admin.getByLabel('Initial password').fill('her long unusual passphrase');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    await admin.locator('.toast', { hasText: 'Created dana (user).' }).waitFor();
+    await admin.locator('tr[data-username="dana"][data-status="active"]').waitFor();
+
+    // Dana signs in on a phone: her own navigation only.
+    const dana = await openPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true });
+    await login(dana, panel.base, { username: 'dana', password: 'her long unusual passphrase' });
+    await waitLive(dana);
+    await dana.getByRole('button', { name: 'More' }).click();
+    const drawer = dana.getByRole('dialog', { name: 'All sections' });
+    await drawer.getByRole('link', { name: 'Jobs' }).waitFor();
+    for (const hidden of ['Users', 'Audit log', 'System']) {
+      assert.equal(await drawer.getByRole('link', { name: hidden }).count(), 0, `${hidden} is hidden from a user`);
+    }
+    // And the server refuses what the menu hides.
+    const refused = await dana.evaluate(async () => (await fetch('/api/fn/list_users', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: {} }),
+    })).text());
+    assert.match(refused, /forbidden/);
+
+    // The admin suspends Dana: her next page load sends her to sign in.
+    await admin.locator('tr[data-username="dana"]').getByRole('button', { name: 'Suspend' }).click();
+    await admin.locator('tr[data-username="dana"][data-status="suspended"]').waitFor();
+    await dana.goto(panel.base + '/jobs');
+    assert.match(dana.url(), /\/login\?next=/);
+    await dana.getByLabel('Username').fill('dana');
+    await dana.getByLabel('Password').fill('her long unusual passphrase');
+    await dana.getByRole('button', { name: 'Sign in' }).click();
+    await dana.getByRole('alert').filter({ hasText: 'This account is suspended' }).waitFor();
+
+    // Deleting asks for the username to be typed.
+    await admin.locator('tr[data-username="dana"]').getByRole('button', { name: 'Delete' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Delete dana?' });
+    await dialog.getByLabel(/Type .* to confirm/).fill('dana');
+    await dialog.getByRole('button', { name: 'Delete account' }).click();
+    await admin.locator('.toast', { hasText: 'Deleted dana.' }).waitFor();
+    assert.equal(await admin.locator('tr[data-username="dana"]').count(), 0);
+    assert.deepEqual(admin.errors, []);
+  } finally {
+    await panel.stop();
+  }
+});

@@ -4,3 +4,4 @@ pub mod not_found;
 pub mod overview;
 pub mod system;
 pub mod upcoming;
+pub mod users;

@@ -1,0 +1,253 @@
+//! Users (administration): search, create, change role, suspend/ban, delete.
+//! The page hides what the signed-in role cannot do; the server refuses it anyway.
+
+use crate::api::{create_user, delete_user, list_users, update_user};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::empty::EmptyState;
+use crate::components::error_box::ErrorBox;
+use crate::components::shell::use_current_user;
+use crate::components::toast::use_toasts;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use pier_proto::accounts::{NewUser, Role, UserQuery, UserStatus, UserUpdate, UserView};
+use pier_proto::ApiError;
+
+const PER_PAGE: u32 = 25;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let me = use_current_user().0;
+    let is_admin = move || me.get().and_then(|r| r.ok()).flatten().is_some_and(|u| u.role == Role::Admin);
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(0u32);
+    let version = RwSignal::new(0u32);
+    let users = Resource::new(
+        move || (search.get(), page.get(), version.get()),
+        |(search, page, _)| list_users(UserQuery { search, page, per_page: Some(PER_PAGE) }),
+    );
+    let reload = move || version.update(|v| *v += 1);
+
+    view! {
+        <Title text="Users"/>
+        <div class="page-head">
+            <h1>"Users"</h1>
+            <p class="muted">"Accounts and their roles: admin (everything), support (operate, read), billing (accounts and plans), user (own resources)."</p>
+        </div>
+        <Show when=is_admin>
+            <NewUserForm on_created=Callback::new(move |_| reload())/>
+        </Show>
+        <section class="card">
+            <div class="actions-row">
+                <div class="field grow">
+                    <label for="user-search">"Search by username or email"</label>
+                    <input id="user-search" type="search" prop:value=move || search.get()
+                           on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading accounts…"</p> }>
+                {move || users.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(p) if p.users.is_empty() => view! {
+                        <EmptyState icon="users" title="No accounts match" text="Try another search."/>
+                    }.into_any(),
+                    Ok(p) => {
+                        let pages = p.total.div_ceil(p.per_page as u64).max(1);
+                        let current = p.page;
+                        let on_last = current as u64 + 1 >= pages;
+                        view! {
+                            <div class="table-wrap">
+                                <table class="table users">
+                                    <thead><tr>
+                                        <th scope="col">"User"</th><th scope="col">"Role"</th>
+                                        <th scope="col">"Status"</th><th scope="col">"Last sign-in"</th><th scope="col"></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {p.users.into_iter().map(|u| view! {
+                                            <UserRow user=u admin=is_admin() on_changed=Callback::new(move |_| reload())/>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <div class="pager">
+                                <button type="button" class="button small" disabled=current == 0
+                                        on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
+                                <span class="muted">{format!("Page {} of {} · {} accounts", current + 1, pages, p.total)}</span>
+                                <button type="button" class="button small" disabled=on_last
+                                        on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                            </div>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// `2026-11-22T04:51:24.34Z` → `2026-11-22 04:51 UTC`.
+fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(hm)) => format!("{day} {hm} UTC"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+#[component]
+fn UserRow(user: UserView, admin: bool, on_changed: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let confirm_delete = RwSignal::new(false);
+    let id = user.id;
+    let name = user.username.clone();
+    let change = move |update: UserUpdate, done: String| {
+        spawn_local(async move {
+            match update_user(id, update).await {
+                Ok(_) => {
+                    toasts.success(done);
+                    on_changed.run(());
+                }
+                Err(e) => toasts.error(e.message),
+            }
+        });
+    };
+    let delete = {
+        let name = name.clone();
+        Callback::new(move |_| {
+            let name = name.clone();
+            spawn_local(async move {
+                match delete_user(id, name.clone()).await {
+                    Ok(()) => {
+                        toasts.success(format!("Deleted {name}."));
+                        on_changed.run(());
+                    }
+                    Err(e) => toasts.error(e.message),
+                }
+            });
+        })
+    };
+    let status = user.status;
+    let role_select = {
+        let name = name.clone();
+        move |ev: leptos::ev::Event| {
+            if let Some(role) = Role::parse(&event_target_value(&ev)) {
+                change(UserUpdate { role: Some(role), ..Default::default() }, format!("{name} is now {}.", role.as_str()));
+            }
+        }
+    };
+    view! {
+        <tr data-username=user.username.clone() data-status=status.as_str()>
+            <td><strong>{user.username.clone()}</strong><div class="muted small">{user.email.clone()}</div></td>
+            <td>
+                {if admin {
+                    view! {
+                        <select aria-label=format!("Role of {}", user.username) on:change=role_select>
+                            {Role::ALL.into_iter().map(|r| view! {
+                                <option value=r.as_str() selected=r == user.role>{r.as_str()}</option>
+                            }).collect_view()}
+                        </select>
+                    }.into_any()
+                } else {
+                    view! { <span class="badge">{user.role.as_str()}</span> }.into_any()
+                }}
+            </td>
+            <td><span class=format!("badge badge-{}", match status { UserStatus::Active => "succeeded", UserStatus::Suspended => "queued", UserStatus::Banned => "failed" })>
+                {status.as_str()}</span></td>
+            <td class="muted small">{user.last_login_at.as_deref().map(short_time).unwrap_or_else(|| "never".into())}</td>
+            <td><div class="row-actions">
+                {admin.then(|| {
+                    let n1 = name.clone();
+                    let n2 = name.clone();
+                    view! {
+                        {if status == UserStatus::Active {
+                            view! {
+                                <button type="button" class="button small"
+                                    on:click=move |_| change(UserUpdate { status: Some(UserStatus::Suspended), ..Default::default() }, format!("Suspended {n1}; their sessions ended."))>"Suspend"</button>
+                                <button type="button" class="button small"
+                                    on:click=move |_| change(UserUpdate { status: Some(UserStatus::Banned), ..Default::default() }, format!("Banned {n2}; their sessions ended."))>"Ban"</button>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <button type="button" class="button small"
+                                    on:click=move |_| change(UserUpdate { status: Some(UserStatus::Active), ..Default::default() }, format!("Reactivated {n1}."))>"Reactivate"</button>
+                            }.into_any()
+                        }}
+                        <button type="button" class="button small danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
+                    }
+                })}
+                <ConfirmDialog open=confirm_delete title=format!("Delete {}?", user.username)
+                    message="The account and its sessions are removed for good. Jobs it started stay in the history."
+                    confirm_text=user.username.clone() action_label="Delete account" on_confirm=delete/>
+            </div></td>
+        </tr>
+    }
+}
+
+#[component]
+fn NewUserForm(on_created: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let username = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::User);
+    let error = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let account = NewUser {
+            username: username.get_untracked().trim().to_string(),
+            email: email.get_untracked().trim().to_string(),
+            password: password.get_untracked(),
+            role: role.get_untracked(),
+        };
+        if let Err(e) = account.validate() {
+            return error.set(Some(e));
+        }
+        error.set(None);
+        spawn_local(async move {
+            match create_user(account).await {
+                Ok(u) => {
+                    toasts.success(format!("Created {} ({}).", u.username, u.role.as_str()));
+                    username.set(String::new());
+                    email.set(String::new());
+                    password.set(String::new());
+                    on_created.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let err_for = move |field: &'static str| {
+        move || error.get().filter(|e| e.field.as_deref() == Some(field)).map(|e| view! { <p class="field-error" role="alert">{e.message}</p> })
+    };
+    view! {
+        <section class="card">
+            <h2>"New user"</h2>
+            <form method="post" class="inline-form" on:submit=submit novalidate=true>
+                <div class="field">
+                    <label for="nu-username">"Username"</label>
+                    <input id="nu-username" type="text" autocomplete="off" prop:value=move || username.get()
+                           on:input=move |ev| username.set(event_target_value(&ev))/>
+                    {err_for("username")}
+                </div>
+                <div class="field">
+                    <label for="nu-email">"Email"</label>
+                    <input id="nu-email" type="email" autocomplete="off" prop:value=move || email.get()
+                           on:input=move |ev| email.set(event_target_value(&ev))/>
+                    {err_for("email")}
+                </div>
+                <div class="field">
+                    <label for="nu-password">"Initial password"</label>
+                    <input id="nu-password" type="password" autocomplete="new-password" prop:value=move || password.get()
+                           on:input=move |ev| password.set(event_target_value(&ev))/>
+                    {err_for("password")}
+                </div>
+                <div class="field">
+                    <label for="nu-role">"Role"</label>
+                    <select id="nu-role" on:change=move |ev| if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
+                        {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == Role::User>{r.as_str()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button primary">"Create user"</button>
+            </form>
+            {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorBox error=e/> })}
+        </section>
+    }
+}

@@ -183,3 +183,18 @@ async fn administrators_manage_accounts_and_suspension_ends_sessions() {
     accounts.delete_user(&admin, alice.id, "alice", &ctx()).await.unwrap();
     assert_eq!(api(accounts.delete_user(&admin, alice.id, "alice", &ctx()).await.unwrap_err()).code, ErrorCode::NotFound);
 }
+
+#[tokio::test]
+async fn one_address_spraying_many_accounts_is_throttled() {
+    let env = env().await;
+    env.accounts.create_admin_from_cli(new_user("root", Role::Admin)).await.unwrap();
+    for i in 0..pier_core::accounts::throttle::MAX_FAILURES {
+        // A different (unknown) username each time: no account lockout applies.
+        assert!(matches!(env.accounts.authenticate(&format!("guess{i}"), "whatever password", &ctx()).await, Err(AccountError::BadCredentials)));
+    }
+    let refused = api(env.accounts.authenticate("root", "correct horse battery", &ctx()).await.unwrap_err());
+    assert!(refused.message.contains("from your address"), "{}", refused.message);
+    // Another address is not affected.
+    let elsewhere = RequestContext { ip: Some("127.0.0.10".into()), user_agent: None };
+    assert!(env.accounts.authenticate("root", "correct horse battery", &elsewhere).await.is_ok());
+}

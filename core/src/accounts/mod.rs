@@ -1,6 +1,7 @@
 //! Accounts: users, passwords, login with lockout, and the first-admin setup token.
 
 pub mod password;
+pub mod throttle;
 
 use crate::actor::{policy, Actor};
 use crate::audit::{Audit, Outcome, RequestContext};
@@ -33,6 +34,8 @@ pub enum AccountError {
     Forbidden(String),
     #[error("wrong username or password")]
     BadCredentials,
+    #[error("too many failed sign-ins from this address")]
+    Throttled { seconds: u64 },
     #[error("account locked for {minutes} more minutes")]
     Locked { minutes: i64 },
     #[error("account is {0}")]
@@ -58,6 +61,10 @@ impl From<AccountError> for ApiError {
             AccountError::NotFound(id) => ApiError::not_found(format!("User {id}")),
             AccountError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
             AccountError::BadCredentials => ApiError::new(ErrorCode::Unauthenticated, "Wrong username or password."),
+            AccountError::Throttled { seconds } => ApiError::new(
+                ErrorCode::Unauthenticated,
+                format!("Too many failed sign-ins from your address. Try again in {} minute(s).", seconds.div_ceil(60)),
+            ),
             AccountError::Locked { minutes } => ApiError::new(
                 ErrorCode::Unauthenticated,
                 format!("Too many failed attempts: this account is locked for {minutes} more minute(s). Try again later or ask an administrator."),
@@ -123,11 +130,12 @@ pub struct Accounts {
     db: DatabaseConnection,
     audit: Audit,
     sessions: crate::sessions::DbSessionStore,
+    throttle: std::sync::Arc<throttle::Throttle>,
 }
 
 impl Accounts {
     pub fn new(db: DatabaseConnection, audit: Audit, sessions: crate::sessions::DbSessionStore) -> Self {
-        Self { db, audit, sessions }
+        Self { db, audit, sessions, throttle: Default::default() }
     }
 
     /// Newest first, filtered by a search over username and email.
@@ -388,6 +396,23 @@ impl Accounts {
     /// a row; refuses suspended and banned accounts (after the password, so a wrong password
     /// learns nothing about the account). Every attempt is audited.
     pub async fn authenticate(&self, username: &str, password: &str, ctx: &RequestContext) -> Result<UserView> {
+        let ip = ctx.ip.clone().unwrap_or_default();
+        if let Some(seconds) = self.throttle.refused_for(&ip, std::time::Instant::now()) {
+            self.audit
+                .record_as("anonymous", username.trim(), "auth.login", &format!("ip:{ip}"), Outcome::Denied, ctx, "address throttled")
+                .await;
+            return Err(AccountError::Throttled { seconds });
+        }
+        let result = self.check_credentials(username, password, ctx).await;
+        match &result {
+            Ok(_) => self.throttle.record_success(&ip),
+            Err(AccountError::BadCredentials | AccountError::Locked { .. }) => self.throttle.record_failure(&ip, std::time::Instant::now()),
+            Err(_) => {}
+        }
+        result
+    }
+
+    async fn check_credentials(&self, username: &str, password: &str, ctx: &RequestContext) -> Result<UserView> {
         let username = username.trim().to_lowercase();
         let audit_fail = |detail: &'static str| {
             let username = username.clone();

@@ -162,7 +162,7 @@ async fn nothing_but_sign_in_is_reachable_without_a_session() {
         .send()
         .await
         .unwrap();
-    assert!(!wrong.status().is_success());
+    assert_eq!(wrong.status(), 401, "server-function errors carry their code's status");
     assert!(wrong.text().await.unwrap().contains("Wrong username or password"));
     assert_eq!(jar.get(panel.url("/api/v1/jobs")).send().await.unwrap().status(), 401);
 
@@ -200,6 +200,6 @@ async fn the_first_start_prints_a_single_use_setup_link() {
         .send()
         .await
         .unwrap();
-    assert!(!again.status().is_success());
+    assert_eq!(again.status(), 403);
     assert!(again.text().await.unwrap().contains("setup link is invalid"));
 }

@@ -48,6 +48,16 @@ pub mod ssr {
             .map_err(|e| ApiError::new(ErrorCode::Internal, format!("session layer missing: {e}")))
     }
 
+    /// The signed-in person: actor, user id, and the handle of this request's session.
+    pub async fn me() -> Result<(Actor, i64, Option<String>), ApiError> {
+        let (actor, _) = actor()?;
+        let Actor::Person { user_id, .. } = actor else {
+            return Err(ApiError::new(ErrorCode::Unauthenticated, "Please log in."));
+        };
+        let handle = session().await?.id().map(|id| pier_core::sessions::DbSessionStore::handle_of(&id));
+        Ok((actor, user_id, handle))
+    }
+
     /// Starts a signed-in session for `user`: a NEW session id (no fixation), the user and where
     /// they signed in from, and how long it lasts.
     pub async fn start_session(user: &UserView, ctx: &RequestContext, remember: bool) -> Result<(), ApiError> {
@@ -169,4 +179,35 @@ pub async fn delete_user(id: i64, confirm: String) -> Result<(), ApiError> {
     let core = ssr::core()?;
     let (actor, ctx) = ssr::actor()?;
     Ok(core.accounts.delete_user(&actor, id, &confirm, &ctx).await?)
+}
+
+/// The signed-in person's sessions; `current` marks the one making this request.
+#[server(prefix = "/api/fn", endpoint = "my_sessions", input = Json)]
+pub async fn my_sessions() -> Result<Vec<(pier_proto::accounts::SessionView, bool)>, ApiError> {
+    let core = ssr::core()?;
+    let (_, user_id, current) = ssr::me().await?;
+    let list = core.sessions.list_for_user(user_id).await.map_err(|e| ApiError::new(pier_proto::ErrorCode::Unavailable, e.to_string()))?;
+    Ok(list.into_iter().map(|s| {
+        let is_current = Some(&s.handle) == current.as_ref();
+        (s, is_current)
+    }).collect())
+}
+
+#[server(prefix = "/api/fn", endpoint = "revoke_session", input = Json)]
+pub async fn revoke_session(handle: String) -> Result<(), ApiError> {
+    let core = ssr::core()?;
+    let (actor, user_id, _) = ssr::me().await?;
+    let ctx = ssr::auth().ctx;
+    let ended = core.sessions.revoke(user_id, &handle).await.map_err(|e| ApiError::new(pier_proto::ErrorCode::Unavailable, e.to_string()))?;
+    let outcome = if ended { pier_core::audit::Outcome::Success } else { pier_core::audit::Outcome::Failure };
+    core.audit.record(&actor, "session.revoke", &format!("user:{user_id}"), outcome, &ctx, "").await;
+    if ended { Ok(()) } else { Err(ApiError::not_found("Session")) }
+}
+
+#[server(prefix = "/api/fn", endpoint = "change_password", input = Json)]
+pub async fn change_password(current: String, new_password: String) -> Result<u64, ApiError> {
+    let core = ssr::core()?;
+    let (actor, _, handle) = ssr::me().await?;
+    let ctx = ssr::auth().ctx;
+    Ok(core.accounts.change_password(&actor, &current, &new_password, &handle.unwrap_or_default(), &ctx).await?)
 }

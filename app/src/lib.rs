@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod components;
+pub mod format;
 pub mod live;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/monitoring") view=|| view! { <pages::upcoming::Upcoming area="monitoring"/> }/>
                     <Route path=path!("/backups") view=|| view! { <pages::upcoming::Upcoming area="backups"/> }/>
                     <Route path=path!("/users") view=pages::users::UsersPage/>
+                    <Route path=path!("/profile") view=pages::profile::ProfilePage/>
                     <Route path=path!("/audit") view=|| view! { <pages::upcoming::Upcoming area="audit"/> }/>
                 </Routes>
             </AppShell>

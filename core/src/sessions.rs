@@ -9,7 +9,6 @@ use crate::entity::session::{self, Column, Entity};
 use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -32,16 +31,7 @@ impl std::fmt::Debug for DbSessionStore {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionView {
-    /// An opaque handle for revoking (the hashed id), not the session id.
-    pub handle: String,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub created_at: String,
-    pub last_seen_at: String,
-    pub expires_at: String,
-}
+pub use pier_proto::accounts::SessionView;
 
 fn key(id: &Id) -> String {
     hex::encode(Sha256::digest(id.to_string().as_bytes()))
@@ -106,6 +96,16 @@ impl DbSessionStore {
             .exec(&self.db)
             .await?;
         Ok(res.rows_affected == 1)
+    }
+
+    /// Ends every session of a user but `keep` (after a password change: other devices sign in again).
+    pub async fn revoke_others(&self, user_id: i64, keep: &str) -> std::result::Result<u64, sea_orm::DbErr> {
+        Ok(Entity::delete_many()
+            .filter(Column::UserId.eq(user_id))
+            .filter(Column::Id.ne(keep.to_string()))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
     }
 
     /// Ends every session of a user (suspension, password reset, "log out everywhere").

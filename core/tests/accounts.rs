@@ -198,3 +198,42 @@ async fn one_address_spraying_many_accounts_is_throttled() {
     let elsewhere = RequestContext { ip: Some("127.0.0.10".into()), user_agent: None };
     assert!(env.accounts.authenticate("root", "correct horse battery", &elsewhere).await.is_ok());
 }
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
+    use tower_sessions_core::session::{Id, Record};
+    use tower_sessions_core::SessionStore;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::load(None, Vec::new()).unwrap();
+    config.data_dir = dir.path().to_owned();
+    let db = pier_core::db::connect(&config).await.unwrap();
+    pier_core::db::migrate(&db).await.unwrap();
+    let store = pier_core::sessions::DbSessionStore::new(db.clone());
+    let accounts = Accounts::new(db.clone(), Audit::new(db.clone()), store.clone());
+    let me = accounts.create_admin_from_cli(new_user("root", Role::Admin)).await.unwrap();
+    let actor = pier_core::accounts::actor_of(&me);
+    let mut sessions = Vec::new();
+    for _ in 0..3 {
+        let mut r = Record {
+            id: Id::default(),
+            data: [(pier_core::sessions::KEY_USER_ID.to_string(), serde_json::json!(me.id))].into_iter().collect(),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        store.create(&mut r).await.unwrap();
+        sessions.push(r.id);
+    }
+    let this = pier_core::sessions::DbSessionStore::handle_of(&sessions[0]);
+
+    let wrong = api(accounts.change_password(&actor, "not it", "another long phrase", &this, &ctx()).await.unwrap_err());
+    assert_eq!(wrong.field.as_deref(), Some("current"));
+    let weak = api(accounts.change_password(&actor, "correct horse battery", "short", &this, &ctx()).await.unwrap_err());
+    assert_eq!(weak.field.as_deref(), Some("password"));
+    assert_eq!(store.list_for_user(me.id).await.unwrap().len(), 3, "refusals change nothing");
+
+    let ended = accounts.change_password(&actor, "correct horse battery", "another long phrase", &this, &ctx()).await.unwrap();
+    assert_eq!(ended, 2);
+    assert!(store.load(&sessions[0]).await.unwrap().is_some(), "this device stays signed in");
+    assert!(store.load(&sessions[1]).await.unwrap().is_none());
+    assert!(accounts.authenticate("root", "another long phrase", &ctx()).await.is_ok());
+    assert!(accounts.authenticate("root", "correct horse battery", &ctx()).await.is_err());
+}

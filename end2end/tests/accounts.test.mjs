@@ -117,3 +117,36 @@ test('an admin creates a user, who sees no admin navigation, and suspension ends
     await panel.stop();
   }
 });
+
+test('the profile lists sessions, and a password change signs out the other devices', async () => {
+  const panel = await startPanel();
+  try {
+    const laptop = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const phone = await openPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true });
+    await login(phone, panel.base);
+    await login(laptop, panel.base);
+    await laptop.locator('a.user-chip').click();
+    await laptop.waitForURL(panel.base + '/profile');
+    const rows = laptop.locator('table.sessions tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 2, 'two devices are signed in');
+    assert.equal(await laptop.locator('tr[data-current="true"]').count(), 1);
+    await laptop.locator('tr[data-current="true"]').getByText('this device').waitFor();
+
+    await laptop.getByLabel('Current password').fill('wrong password');
+    await laptop.getByLabel('New password', { exact: true }).fill('a fresh long passphrase');
+    await laptop.getByLabel('Repeat the new password').fill('a fresh long passphrase');
+    await laptop.getByRole('button', { name: 'Change password' }).click();
+    await laptop.getByRole('alert').filter({ hasText: 'The current password is wrong.' }).waitFor();
+    await laptop.getByLabel('Current password').fill('correct horse battery staple');
+    await laptop.getByRole('button', { name: 'Change password' }).click();
+    await laptop.locator('.toast', { hasText: 'Password changed. 1 other session(s) ended.' }).waitFor();
+
+    await phone.goto(panel.base + '/jobs');
+    assert.match(phone.url(), /\/login\?next=/, 'the other device is signed out');
+    await login(phone, panel.base, { password: 'a fresh long passphrase' });
+    assert.deepEqual(laptop.errors, []);
+  } finally {
+    await panel.stop();
+  }
+});

@@ -91,7 +91,11 @@ export async function openPage(browser, options = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // 4xx answers to refused actions are expected (the browser logs them as "Failed to load
+  // resource"); everything else logged as an error counts.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) errors.push(m.text());
+  });
   page.errors = errors;
   return page;
 }

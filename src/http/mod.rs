@@ -50,6 +50,7 @@ pub fn router(core: Core, leptos: LeptosOptions) -> Router {
                 .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
                 .layer(axum::middleware::from_fn(guard::security_headers))
                 .layer(axum::middleware::from_fn(guard::same_origin))
+                .layer(axum::middleware::from_fn(guard::server_fn_status))
                 .layer(sessions)
                 .layer(axum::middleware::from_fn_with_state(state_for_auth, auth::authenticate)),
         )

@@ -124,10 +124,10 @@ fn UserMenu(user: UserView) -> impl IntoView {
         });
     };
     view! {
-        <span class="user-chip" data-role=user.role.as_str()>
+        <A href="/profile" attr:class="user-chip" attr:title="Your profile and sessions" attr:data-role=user.role.as_str()>
             <span class="user-name">{user.username.clone()}</span>
             <span class="badge">{user.role.as_str()}</span>
-        </span>
+        </A>
         <button type="button" class="button small" on:click=sign_out>"Log out"</button>
     }
 }

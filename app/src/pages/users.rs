@@ -7,6 +7,7 @@ use crate::components::empty::EmptyState;
 use crate::components::error_box::ErrorBox;
 use crate::components::shell::use_current_user;
 use crate::components::toast::use_toasts;
+use crate::format::short_time;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -81,14 +82,6 @@ pub fn UsersPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-    }
-}
-
-/// `2026-11-22T04:51:24.34Z` → `2026-11-22 04:51 UTC`.
-fn short_time(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(day), Some(hm)) => format!("{day} {hm} UTC"),
-        _ => rfc3339.to_string(),
     }
 }
 

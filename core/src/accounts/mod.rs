@@ -230,6 +230,40 @@ impl Accounts {
         Ok(view(&updated))
     }
 
+    /// A signed-in person changes their own password; the current one is required. Their other
+    /// sessions end (`keep_session` is the handle of the one making the change).
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new_password: &str,
+        keep_session: &str,
+        ctx: &RequestContext,
+    ) -> Result<u64> {
+        let Actor::Person { user_id, .. } = actor else {
+            return Err(AccountError::Forbidden("only people have passwords".into()));
+        };
+        let u = self.target(*user_id).await?;
+        if !password::verify(current.to_string(), u.password_hash.clone()).await {
+            self.audit.record(actor, "user.password", &format!("user:{}", u.id), Outcome::Failure, ctx, "wrong current password").await;
+            return Err(AccountError::Invalid(ApiError::invalid("current", "The current password is wrong.")));
+        }
+        pier_proto::accounts::validate_password(new_password, &u.username).map_err(AccountError::Invalid)?;
+        if new_password == current {
+            return Err(AccountError::Invalid(ApiError::invalid("password", "The new password must differ from the current one.")));
+        }
+        let hash = password::hash(new_password.to_string()).await.map_err(AccountError::Hash)?;
+        let mut row: user::ActiveModel = u.clone().into();
+        row.password_hash = Set(hash);
+        row.updated_at = Set(now());
+        row.update(&self.db).await?;
+        let ended = self.sessions.revoke_others(u.id, keep_session).await?;
+        self.audit
+            .record(actor, "user.password", &format!("user:{}", u.id), Outcome::Success, ctx, &format!("{ended} other session(s) ended"))
+            .await;
+        Ok(ended)
+    }
+
     /// Deletes an account. `confirm` must repeat the username (typed confirmation, checked here
     /// too so no client can skip it). The user's sessions end; their jobs stay in the history.
     pub async fn delete_user(&self, actor: &Actor, id: i64, confirm: &str, ctx: &RequestContext) -> Result<()> {

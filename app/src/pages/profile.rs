@@ -1,0 +1,138 @@
+//! Your profile: change your password, see where you are signed in, and end those sessions.
+
+use crate::api::{change_password, my_sessions, revoke_session};
+use crate::components::error_box::ErrorBox;
+use crate::components::shell::use_current_user;
+use crate::components::toast::use_toasts;
+use crate::format::short_time;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use pier_proto::ApiError;
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let me = use_current_user().0;
+    view! {
+        <Title text="Profile"/>
+        <div class="page-head"><h1>"Profile"</h1></div>
+        <section class="card">
+            <h2>"Account"</h2>
+            <Transition fallback=|| ()>
+                {move || me.get().and_then(|r| r.ok()).flatten().map(|u| view! {
+                    <dl class="facts">
+                        <dt>"Username"</dt><dd>{u.username}</dd>
+                        <dt>"Email"</dt><dd>{u.email}</dd>
+                        <dt>"Role"</dt><dd><span class="badge">{u.role.as_str()}</span></dd>
+                    </dl>
+                })}
+            </Transition>
+        </section>
+        <PasswordForm/>
+        <SessionList/>
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let toasts = use_toasts();
+    let current = RwSignal::new(String::new());
+    let new_password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if new_password.get_untracked() != confirm.get_untracked() {
+            return error.set(Some(ApiError::invalid("confirm", "The two new passwords differ.")));
+        }
+        error.set(None);
+        spawn_local(async move {
+            match change_password(current.get_untracked(), new_password.get_untracked()).await {
+                Ok(ended) => {
+                    toasts.success(format!("Password changed. {ended} other session(s) ended."));
+                    for s in [current, new_password, confirm] {
+                        s.set(String::new());
+                    }
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let field = move |id: &'static str, label: &'static str, auto: &'static str, key: &'static str, sig: RwSignal<String>| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type="password" autocomplete=auto prop:value=move || sig.get()
+                       on:input=move |ev| sig.set(event_target_value(&ev))/>
+                {move || error.get().filter(|e| e.field.as_deref() == Some(key)).map(|e| view! { <p class="field-error" role="alert">{e.message}</p> })}
+            </div>
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Change password"</h2>
+            <form method="post" class="inline-form" on:submit=submit>
+                {field("pw-current", "Current password", "current-password", "current", current)}
+                {field("pw-new", "New password", "new-password", "password", new_password)}
+                {field("pw-confirm", "Repeat the new password", "new-password", "confirm", confirm)}
+                <button type="submit" class="button primary">"Change password"</button>
+            </form>
+            {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorBox error=e/> })}
+            <p class="muted small">"Changing it signs you out everywhere else."</p>
+        </section>
+    }
+}
+
+#[component]
+fn SessionList() -> impl IntoView {
+    let toasts = use_toasts();
+    let version = RwSignal::new(0u32);
+    let sessions = Resource::new(move || version.get(), |_| my_sessions());
+    let revoke = move |handle: String| {
+        spawn_local(async move {
+            match revoke_session(handle).await {
+                Ok(()) => {
+                    toasts.success("Session ended.");
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.error(e.message),
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"Where you are signed in"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading sessions…"</p> }>
+                {move || sessions.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap">
+                            <table class="table sessions">
+                                <thead><tr><th scope="col">"Device"</th><th scope="col">"Address"</th>
+                                    <th scope="col">"Last seen"</th><th scope="col">"Signed in"</th><th scope="col"></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|(s, current)| {
+                                        let handle = s.handle.clone();
+                                        view! {
+                                            <tr data-current=current.to_string()>
+                                                <td class="small">{s.user_agent.unwrap_or_else(|| "unknown".into())}</td>
+                                                <td>{s.ip.unwrap_or_else(|| "-".into())}</td>
+                                                <td class="muted small">{short_time(&s.last_seen_at)}</td>
+                                                <td class="muted small">{short_time(&s.created_at)}</td>
+                                                <td>{if current {
+                                                    view! { <span class="badge badge-running">"this device"</span> }.into_any()
+                                                } else {
+                                                    view! { <button type="button" class="button small" on:click=move |_| revoke(handle.clone())>"Sign out"</button> }.into_any()
+                                                }}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}

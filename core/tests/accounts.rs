@@ -11,6 +11,7 @@ struct Env {
     _dir: tempfile::TempDir,
     accounts: Accounts,
     audit: Audit,
+    store: pier_core::sessions::DbSessionStore,
 }
 
 async fn env() -> Env {
@@ -20,7 +21,20 @@ async fn env() -> Env {
     let db = pier_core::db::connect(&config).await.unwrap();
     pier_core::db::migrate(&db).await.unwrap();
     let audit = Audit::new(db.clone());
-    Env { _dir: dir, accounts: Accounts::new(db.clone(), audit.clone(), pier_core::sessions::DbSessionStore::new(db)), audit }
+    let store = pier_core::sessions::DbSessionStore::new(db.clone());
+    Env { _dir: dir, accounts: Accounts::new(db, audit.clone(), store.clone()), audit, store }
+}
+
+/// A live session of `user_id` in the real store.
+async fn session_of(store: &pier_core::sessions::DbSessionStore, user_id: i64) -> tower_sessions_core::session::Id {
+    use tower_sessions_core::SessionStore;
+    let mut record = tower_sessions_core::session::Record {
+        id: tower_sessions_core::session::Id::default(),
+        data: [(pier_core::sessions::KEY_USER_ID.to_string(), serde_json::json!(user_id))].into_iter().collect(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.unwrap();
+    record.id
 }
 
 fn new_user(name: &str, role: Role) -> NewUser {
@@ -121,16 +135,9 @@ async fn a_setup_token_creates_one_admin_once() {
 #[tokio::test]
 async fn administrators_manage_accounts_and_suspension_ends_sessions() {
     use pier_proto::accounts::{UserQuery, UserStatus, UserUpdate};
-    use tower_sessions_core::session::{Id, Record};
     use tower_sessions_core::SessionStore;
-
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::load(None, Vec::new()).unwrap();
-    config.data_dir = dir.path().to_owned();
-    let db = pier_core::db::connect(&config).await.unwrap();
-    pier_core::db::migrate(&db).await.unwrap();
-    let store = pier_core::sessions::DbSessionStore::new(db.clone());
-    let accounts = Accounts::new(db.clone(), Audit::new(db.clone()), store.clone());
+    let env = env().await;
+    let (accounts, store) = (&env.accounts, &env.store);
 
     let root = accounts.create_admin_from_cli(new_user("root", Role::Admin)).await.unwrap();
     let admin = pier_core::accounts::actor_of(&root);
@@ -146,19 +153,14 @@ async fn administrators_manage_accounts_and_suspension_ends_sessions() {
 
     // Alice has a live session; suspending her ends it.
     let alice = accounts.list_users(&admin, &UserQuery { search: "alice".into(), ..Default::default() }).await.unwrap().users[0].clone();
-    let mut record = Record {
-        id: Id::default(),
-        data: [(pier_core::sessions::KEY_USER_ID.to_string(), serde_json::json!(alice.id))].into_iter().collect(),
-        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-    };
-    store.create(&mut record).await.unwrap();
+    let alice_session = session_of(store, alice.id).await;
     assert_eq!(store.list_for_user(alice.id).await.unwrap().len(), 1);
     let suspended = accounts
         .update_user(&admin, alice.id, UserUpdate { status: Some(UserStatus::Suspended), ..Default::default() }, &ctx())
         .await
         .unwrap();
     assert_eq!(suspended.status, UserStatus::Suspended);
-    assert!(store.load(&record.id).await.unwrap().is_none(), "the session is gone");
+    assert!(store.load(&alice_session).await.unwrap().is_none(), "the session is gone");
     let refused = api(accounts.authenticate("alice", "correct horse battery", &ctx()).await.unwrap_err());
     assert!(refused.message.contains("suspended"), "{}", refused.message);
 
@@ -201,26 +203,14 @@ async fn one_address_spraying_many_accounts_is_throttled() {
 
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
-    use tower_sessions_core::session::{Id, Record};
     use tower_sessions_core::SessionStore;
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::load(None, Vec::new()).unwrap();
-    config.data_dir = dir.path().to_owned();
-    let db = pier_core::db::connect(&config).await.unwrap();
-    pier_core::db::migrate(&db).await.unwrap();
-    let store = pier_core::sessions::DbSessionStore::new(db.clone());
-    let accounts = Accounts::new(db.clone(), Audit::new(db.clone()), store.clone());
+    let env = env().await;
+    let (accounts, store) = (&env.accounts, &env.store);
     let me = accounts.create_admin_from_cli(new_user("root", Role::Admin)).await.unwrap();
     let actor = pier_core::accounts::actor_of(&me);
     let mut sessions = Vec::new();
     for _ in 0..3 {
-        let mut r = Record {
-            id: Id::default(),
-            data: [(pier_core::sessions::KEY_USER_ID.to_string(), serde_json::json!(me.id))].into_iter().collect(),
-            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        };
-        store.create(&mut r).await.unwrap();
-        sessions.push(r.id);
+        sessions.push(session_of(store, me.id).await);
     }
     let this = pier_core::sessions::DbSessionStore::handle_of(&sessions[0]);
 

@@ -3,6 +3,7 @@
 pub mod confirm;
 pub mod empty;
 pub mod error_box;
+pub mod form;
 pub mod icon;
 pub mod progress;
 pub mod shell;

@@ -4,6 +4,7 @@ use crate::api::{cancel_job, list_jobs, start_job};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::empty::EmptyState;
 use crate::components::error_box::ErrorBox;
+use crate::components::form::field_error;
 use crate::components::progress::ProgressBar;
 use crate::components::toast::use_toasts;
 use crate::live::{use_live, LiveMsg};
@@ -194,9 +195,6 @@ pub fn JobsPage() -> impl IntoView {
         form_error.set(None);
         start(KIND_WORKER_TEST, serde_json::to_value(params).unwrap_or_default());
     };
-    let field_error = move |field: &'static str| {
-        move || form_error.get().filter(|e| e.field.as_deref() == Some(field)).map(|e| view! { <p class="field-error" role="alert">{e.message}</p> })
-    };
 
     view! {
         <Title text="Jobs"/>
@@ -215,13 +213,13 @@ pub fn JobsPage() -> impl IntoView {
                     <label for="wt-seconds">"Duration (seconds)"</label>
                     <input id="wt-seconds" name="seconds" type="number" inputmode="numeric" min="1" max=WorkerTestParams::MAX_SECONDS
                            prop:value=move || seconds.get() on:input=move |ev| seconds.set(event_target_value(&ev))/>
-                    {field_error("seconds")}
+                    {field_error(form_error, "seconds")}
                 </div>
                 <div class="field">
                     <label for="wt-steps">"Steps"</label>
                     <input id="wt-steps" name="steps" type="number" inputmode="numeric" min="1" max=WorkerTestParams::MAX_STEPS
                            prop:value=move || steps.get() on:input=move |ev| steps.set(event_target_value(&ev))/>
-                    {field_error("steps")}
+                    {field_error(form_error, "steps")}
                 </div>
                 <button type="submit" class="button" disabled=move || busy.get()>"Run worker self-test"</button>
             </form>

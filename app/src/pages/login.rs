@@ -1,6 +1,7 @@
 //! Sign in, and the one-time first-administrator setup.
 
 use crate::api::{login, setup, setup_state};
+use crate::components::form::{form_error, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -30,24 +31,6 @@ fn use_ready() -> RwSignal<bool> {
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
     ready
-}
-
-fn field_error(error: RwSignal<Option<ApiError>>, field: &'static str) -> impl Fn() -> Option<AnyView> {
-    move || {
-        error
-            .get()
-            .filter(|e| e.field.as_deref() == Some(field))
-            .map(|e| view! { <p class="field-error" role="alert">{e.message}</p> }.into_any())
-    }
-}
-
-fn general_error(error: RwSignal<Option<ApiError>>) -> impl Fn() -> Option<AnyView> {
-    move || {
-        error
-            .get()
-            .filter(|e| e.field.is_none())
-            .map(|e| view! { <div class="error-box" role="alert">{e.message}</div> }.into_any())
-    }
 }
 
 #[component]
@@ -100,7 +83,7 @@ pub fn LoginPage() -> impl IntoView {
                            on:change=move |ev| remember.set(event_target_checked(&ev))/>
                     "Keep me signed in for 30 days"
                 </label>
-                {general_error(error)}
+                {form_error(error)}
                 <button type="submit" class="button primary" disabled=move || busy.get() || !ready.get()>
                     {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                 </button>
@@ -151,16 +134,6 @@ pub fn SetupPage() -> impl IntoView {
             }
         });
     };
-    let input = move |id: &'static str, label: &'static str, kind: &'static str, auto: &'static str, sig: RwSignal<String>| {
-        view! {
-            <div class="field">
-                <label for=id>{label}</label>
-                <input id=id name=id type=kind autocomplete=auto required=true
-                       prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))/>
-                {field_error(error, match id { "setup-username" => "username", "setup-email" => "email", "setup-password" => "password", _ => "confirm" })}
-            </div>
-        }
-    };
     view! {
         <Title text="Set up"/>
         <div class="auth-card card">
@@ -170,11 +143,13 @@ pub fn SetupPage() -> impl IntoView {
                 {move || valid.get().map(|v| match v {
                     Ok(true) => view! {
                         <form method="post" on:submit=submit class="stack">
-                            {input("setup-username", "Username", "text", "username", username)}
-                            {input("setup-email", "Email", "email", "email", email)}
-                            {input("setup-password", "Password (at least 12 characters)", "password", "new-password", password)}
-                            {input("setup-confirm", "Repeat the password", "password", "new-password", confirm)}
-                            {general_error(error)}
+                            <TextField id="setup-username" label="Username" autocomplete="username" value=username error field="username"/>
+                            <TextField id="setup-email" label="Email" kind="email" autocomplete="email" value=email error field="email"/>
+                            <TextField id="setup-password" label="Password (at least 12 characters)" kind="password"
+                                       autocomplete="new-password" value=password error field="password"/>
+                            <TextField id="setup-confirm" label="Repeat the password" kind="password"
+                                       autocomplete="new-password" value=confirm error field="confirm"/>
+                            {form_error(error)}
                             <button type="submit" class="button primary" disabled=move || busy.get() || !ready.get()>"Create administrator"</button>
                         </form>
                     }.into_any(),

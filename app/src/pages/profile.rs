@@ -2,6 +2,7 @@
 
 use crate::api::{change_password, my_sessions, revoke_session};
 use crate::components::error_box::ErrorBox;
+use crate::components::form::{form_error, TextField};
 use crate::components::shell::use_current_user;
 use crate::components::toast::use_toasts;
 use crate::format::short_time;
@@ -58,26 +59,19 @@ fn PasswordForm() -> impl IntoView {
             }
         });
     };
-    let field = move |id: &'static str, label: &'static str, auto: &'static str, key: &'static str, sig: RwSignal<String>| {
-        view! {
-            <div class="field">
-                <label for=id>{label}</label>
-                <input id=id type="password" autocomplete=auto prop:value=move || sig.get()
-                       on:input=move |ev| sig.set(event_target_value(&ev))/>
-                {move || error.get().filter(|e| e.field.as_deref() == Some(key)).map(|e| view! { <p class="field-error" role="alert">{e.message}</p> })}
-            </div>
-        }
-    };
     view! {
         <section class="card">
             <h2>"Change password"</h2>
             <form method="post" class="inline-form" on:submit=submit>
-                {field("pw-current", "Current password", "current-password", "current", current)}
-                {field("pw-new", "New password", "new-password", "password", new_password)}
-                {field("pw-confirm", "Repeat the new password", "new-password", "confirm", confirm)}
+                <TextField id="pw-current" label="Current password" kind="password" autocomplete="current-password"
+                           value=current error field="current"/>
+                <TextField id="pw-new" label="New password" kind="password" autocomplete="new-password"
+                           value=new_password error field="password"/>
+                <TextField id="pw-confirm" label="Repeat the new password" kind="password" autocomplete="new-password"
+                           value=confirm error field="confirm"/>
                 <button type="submit" class="button primary">"Change password"</button>
             </form>
-            {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorBox error=e/> })}
+            {form_error(error)}
             <p class="muted small">"Changing it signs you out everywhere else."</p>
         </section>
     }

@@ -5,6 +5,7 @@ use crate::api::{create_user, delete_user, list_users, update_user};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::empty::EmptyState;
 use crate::components::error_box::ErrorBox;
+use crate::components::form::{form_error, TextField};
 use crate::components::shell::use_current_user;
 use crate::components::toast::use_toasts;
 use crate::format::short_time;
@@ -207,31 +208,14 @@ fn NewUserForm(on_created: Callback<()>) -> impl IntoView {
             }
         });
     };
-    let err_for = move |field: &'static str| {
-        move || error.get().filter(|e| e.field.as_deref() == Some(field)).map(|e| view! { <p class="field-error" role="alert">{e.message}</p> })
-    };
     view! {
         <section class="card">
             <h2>"New user"</h2>
             <form method="post" class="inline-form" on:submit=submit novalidate=true>
-                <div class="field">
-                    <label for="nu-username">"Username"</label>
-                    <input id="nu-username" type="text" autocomplete="off" prop:value=move || username.get()
-                           on:input=move |ev| username.set(event_target_value(&ev))/>
-                    {err_for("username")}
-                </div>
-                <div class="field">
-                    <label for="nu-email">"Email"</label>
-                    <input id="nu-email" type="email" autocomplete="off" prop:value=move || email.get()
-                           on:input=move |ev| email.set(event_target_value(&ev))/>
-                    {err_for("email")}
-                </div>
-                <div class="field">
-                    <label for="nu-password">"Initial password"</label>
-                    <input id="nu-password" type="password" autocomplete="new-password" prop:value=move || password.get()
-                           on:input=move |ev| password.set(event_target_value(&ev))/>
-                    {err_for("password")}
-                </div>
+                <TextField id="nu-username" label="Username" value=username error field="username"/>
+                <TextField id="nu-email" label="Email" kind="email" value=email error field="email"/>
+                <TextField id="nu-password" label="Initial password" kind="password" autocomplete="new-password"
+                           value=password error field="password"/>
                 <div class="field">
                     <label for="nu-role">"Role"</label>
                     <select id="nu-role" on:change=move |ev| if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
@@ -240,7 +224,7 @@ fn NewUserForm(on_created: Callback<()>) -> impl IntoView {
                 </div>
                 <button type="submit" class="button primary">"Create user"</button>
             </form>
-            {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorBox error=e/> })}
+            {form_error(error)}
         </section>
     }
 }

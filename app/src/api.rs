@@ -211,3 +211,11 @@ pub async fn change_password(current: String, new_password: String) -> Result<u6
     let ctx = ssr::auth().ctx;
     Ok(core.accounts.change_password(&actor, &current, &new_password, &handle.unwrap_or_default(), &ctx).await?)
 }
+
+/// The audit log: staff read everything; everyone else their own entries.
+#[server(prefix = "/api/fn", endpoint = "list_audit", input = Json)]
+pub async fn list_audit(query: pier_proto::audit::AuditQuery) -> Result<Vec<pier_proto::audit::AuditView>, ApiError> {
+    let core = ssr::core()?;
+    let (actor, _) = ssr::actor()?;
+    core.audit.list(&actor, &query).await
+}

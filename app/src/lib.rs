@@ -69,7 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/backups") view=|| view! { <pages::upcoming::Upcoming area="backups"/> }/>
                     <Route path=path!("/users") view=pages::users::UsersPage/>
                     <Route path=path!("/profile") view=pages::profile::ProfilePage/>
-                    <Route path=path!("/audit") view=|| view! { <pages::upcoming::Upcoming area="audit"/> }/>
+                    <Route path=path!("/audit") view=pages::audit::AuditPage/>
                 </Routes>
             </AppShell>
             <ToastHost/>

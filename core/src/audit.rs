@@ -6,6 +6,7 @@ use crate::entity::audit::{self, Column, Entity};
 use pier_proto::{ApiError, ErrorCode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
+pub use pier_proto::audit::{AuditQuery, AuditView};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -39,31 +40,6 @@ impl Outcome {
             Outcome::Denied => "denied",
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditView {
-    pub id: i64,
-    pub at: String,
-    pub actor: String,
-    pub actor_name: String,
-    pub action: String,
-    pub target: String,
-    pub outcome: String,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub detail: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditQuery {
-    pub actor: Option<String>,
-    pub action: Option<String>,
-    pub target: Option<String>,
-    pub outcome: Option<String>,
-    /// Entries before this id (paging: pass the last id of the previous page).
-    pub before_id: Option<i64>,
-    pub limit: Option<u32>,
 }
 
 #[derive(Clone)]
@@ -131,6 +107,19 @@ impl Audit {
         }
         if let Some(o) = &q.outcome {
             query = query.filter(Column::Outcome.eq(o.clone()));
+        }
+        let when = |field: &'static str, value: &Option<String>| -> Result<Option<OffsetDateTime>, ApiError> {
+            value
+                .as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| OffsetDateTime::parse(v, &Rfc3339).map_err(|_| ApiError::invalid(field, "Use a date and time like 2026-11-22T10:00:00Z.")))
+                .transpose()
+        };
+        if let Some(since) = when("since", &q.since)? {
+            query = query.filter(Column::At.gte(since));
+        }
+        if let Some(until) = when("until", &q.until)? {
+            query = query.filter(Column::At.lte(until));
         }
         if let Some(before) = q.before_id {
             query = query.filter(Column::Id.lt(before));

@@ -227,3 +227,31 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
     assert!(accounts.authenticate("root", "another long phrase", &ctx()).await.is_ok());
     assert!(accounts.authenticate("root", "correct horse battery", &ctx()).await.is_err());
 }
+
+#[tokio::test]
+async fn the_audit_log_shows_people_only_their_own_entries_and_staff_everything() {
+    let env = env().await;
+    let root = env.accounts.create_admin_from_cli(new_user("root", Role::Admin)).await.unwrap();
+    let admin = pier_core::accounts::actor_of(&root);
+    let alice = env.accounts.create_user(&admin, new_user("alice", Role::User), &ctx()).await.unwrap();
+    env.accounts.authenticate("alice", "correct horse battery", &ctx()).await.unwrap();
+    env.accounts.authenticate("root", "correct horse battery", &ctx()).await.unwrap();
+    let alice = pier_core::accounts::actor_of(&alice);
+
+    let own = env.audit.list(&alice, &AuditQuery::default()).await.unwrap();
+    assert!(!own.is_empty());
+    assert!(own.iter().all(|e| e.actor == alice.key()), "a user sees only their own entries");
+    let all = env.audit.list(&admin, &AuditQuery::default()).await.unwrap();
+    assert!(all.iter().any(|e| e.actor == admin.key()) && all.iter().any(|e| e.actor == alice.key()));
+    // Asking for someone else's entries by name gives a user nothing.
+    let theirs = env.audit.list(&alice, &AuditQuery { actor: Some("root".into()), ..Default::default() }).await.unwrap();
+    assert!(theirs.is_empty());
+    let bad = env.audit.list(&admin, &AuditQuery { since: Some("yesterday".into()), ..Default::default() }).await.unwrap_err();
+    assert_eq!(bad.field.as_deref(), Some("since"));
+    let future = env
+        .audit
+        .list(&admin, &AuditQuery { since: Some("2999-01-01T00:00:00Z".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert!(future.is_empty());
+}

@@ -95,7 +95,8 @@ async fn a_job_runs_to_success_and_publishes_its_progress() {
     jobs.spawn_workers(2, stop_rx);
 
     let job = jobs.enqueue(&admin(), new_job("test.resumable", serde_json::json!({"steps": 4}))).await.unwrap();
-    assert_eq!(job.state, JobState::Queued);
+    // The returned row is read back after the insert: a fast worker may already have claimed it.
+    assert!(matches!(job.state, JobState::Queued | JobState::Running), "{job:?}");
     let done = wait_for(&jobs, job.id, |v| v.state.is_final()).await;
     assert_eq!(done.state, JobState::Succeeded);
     assert_eq!(done.progress, 100);

@@ -150,3 +150,27 @@ test('the profile lists sessions, and a password change signs out the other devi
     await panel.stop();
   }
 });
+
+test('the audit log shows sign-ins and filters by action and outcome', async () => {
+  const panel = await startPanel();
+  try {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    // A failed attempt first, then a real sign-in.
+    await page.goto(panel.base + '/login');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+    await login(page, panel.base);
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.waitForURL(panel.base + '/audit');
+    await page.locator('tr[data-action="auth.login"][data-outcome="success"]').first().waitFor();
+    await page.getByLabel('Outcome').selectOption('failure');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('tr[data-action="auth.login"][data-outcome="failure"]').first().waitFor();
+    assert.equal(await page.locator('tr[data-outcome="success"]').count(), 0, 'only failures remain');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await panel.stop();
+  }
+});

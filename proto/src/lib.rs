@@ -5,6 +5,7 @@
 //! (validators), so a form shows the same error the server would give.
 
 pub mod accounts;
+pub mod audit;
 pub mod error;
 pub mod health;
 pub mod jobs;

@@ -1,6 +1,6 @@
 //! Your profile: change your password, see where you are signed in, and end those sessions.
 
-use crate::api::{change_password, my_sessions, revoke_session};
+use crate::api::{change_password, list_audit, my_sessions, revoke_session};
 use crate::components::error_box::ErrorBox;
 use crate::components::form::{form_error, TextField};
 use crate::components::shell::use_current_user;
@@ -9,6 +9,7 @@ use crate::format::short_time;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
+use pier_proto::audit::AuditQuery;
 use pier_proto::ApiError;
 
 #[component]
@@ -31,6 +32,40 @@ pub fn ProfilePage() -> impl IntoView {
         </section>
         <PasswordForm/>
         <SessionList/>
+        <SecurityEvents/>
+    }
+}
+
+/// The person's own latest entries in the audit log (the server returns only their own).
+#[component]
+fn SecurityEvents() -> impl IntoView {
+    let me = use_current_user().0;
+    let events = Resource::new(
+        move || me.get().and_then(|r| r.ok()).flatten().map(|u| format!("user:{}", u.id)),
+        |actor| async move {
+            match actor {
+                Some(actor) => list_audit(AuditQuery { actor: Some(actor), limit: Some(10), ..Default::default() }).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    view! {
+        <section class="card">
+            <h2>"Your recent activity"</h2>
+            <Transition fallback=|| ()>
+                {move || events.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="events">
+                            {list.into_iter().map(|e| view! {
+                                <li><span class="muted small">{short_time(&e.at)}</span> " " <code>{e.action}</code> " "
+                                    <span>{e.outcome}</span> " " <span class="muted small">{e.ip.unwrap_or_default()}</span></li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
     }
 }
 

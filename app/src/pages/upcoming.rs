@@ -13,8 +13,6 @@ fn describe(area: &str) -> (&'static str, &'static str, &'static str) {
         "certificates" => ("Certificates", "certificates", "TLS certificates: ACME issue and renewal, uploads, expiry tracking."),
         "monitoring" => ("Monitoring", "monitoring", "History charts, alert rules and notifications by email and webhook."),
         "backups" => ("Backups", "backups", "Scheduled backups of VPSs, containers and the panel, with restore."),
-        "users" => ("Users", "users", "Accounts, roles, two-factor authentication, SSH keys and API tokens."),
-        "audit" => ("Audit log", "audit", "Every change: who did what, to what, from where, and how it ended."),
         _ => ("Unknown", "close", ""),
     }
 }

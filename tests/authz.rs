@@ -112,36 +112,11 @@ async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
     let password = "a long enough password";
     let mut clients = vec![admin.clone()];
     for role in &ROLES[1..] {
-        let res = admin
-            .post(panel.url("/api/fn/create_user"))
-            .json(&json!({"account": {"username": role, "email": format!("{role}@example.com"), "password": password, "role": role}}))
-            .send()
-            .await
-            .unwrap();
-        assert!(res.status().is_success(), "create {role}: {}", res.text().await.unwrap());
+        panel.create_user(&admin, role, role, password).await;
         clients.push(sign_in(&panel, role, password).await);
     }
-    let victim: Value = admin
-        .post(panel.url("/api/fn/create_user"))
-        .json(&json!({"account": {"username": "victim", "email": "victim@example.com", "password": password, "role": "user"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let new_job = || async {
-        let j: Value = admin
-            .post(panel.url("/api/v1/jobs"))
-            .json(&json!({"kind": "system.worker_test", "params": {"seconds": 600, "steps": 100}}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        j["id"].as_i64().unwrap()
-    };
+    let victim = panel.create_user(&admin, "victim", "user", password).await;
+    let new_job = || panel.start_worker_test(&admin, 600, 100);
 
     let anonymous = reqwest::Client::new();
     let mut cells = 0;
@@ -149,7 +124,7 @@ async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
         // Roles in reverse (user first, admin last), so an allowed destructive call by the admin
         // does not change what the others see.
         for (i, role) in ROLES.iter().enumerate().rev() {
-            let world = World { admins_job: new_job().await, victim: victim["id"].as_i64().unwrap() };
+            let world = World { admins_job: new_job().await, victim };
             let status = call(&clients[i], &panel, row.endpoint, (row.body)(&world, role), &world).await.as_u16();
             let refused = matches!(status, 401 | 403 | 404);
             if row.allowed[i] {
@@ -159,7 +134,7 @@ async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
             }
             cells += 1;
         }
-        let world = World { admins_job: new_job().await, victim: victim["id"].as_i64().unwrap() };
+        let world = World { admins_job: new_job().await, victim };
         let status = call(&anonymous, &panel, row.endpoint, (row.body)(&world, "anonymous"), &world).await.as_u16();
         assert_eq!(status, 401, "{} without a session", row.endpoint);
     }

@@ -112,16 +112,7 @@ async fn a_job_survives_kill_9_of_the_panel() {
     let dir = tempfile::tempdir().unwrap();
     let panel = Panel::start(dir.path());
     let c = panel.admin_client().await;
-    let started: Value = c
-        .post(panel.url("/api/v1/jobs"))
-        .json(&json!({"kind": "system.worker_test", "params": {"seconds": 60, "steps": 60}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = started["id"].as_i64().unwrap();
+    let id = panel.start_worker_test(&c, 60, 60).await;
     wait_job(&c, &panel, id, "progress", |j| j["state"] == "running" && j["progress"].as_u64().unwrap_or(0) >= 2).await;
 
     panel.kill9();

@@ -115,6 +115,33 @@ impl Panel {
         panic!("pier serve did not start listening");
     }
 
+    /// Starts a worker self-test job as `client` (REST); returns its id.
+    pub async fn start_worker_test(&self, client: &reqwest::Client, seconds: u32, steps: u32) -> i64 {
+        let job: serde_json::Value = client
+            .post(self.url("/api/v1/jobs"))
+            .json(&serde_json::json!({"kind": "system.worker_test", "params": {"seconds": seconds, "steps": steps}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        job["id"].as_i64().unwrap_or_else(|| panic!("job not started: {job}"))
+    }
+
+    /// Creates an account through the admin's `create_user` server function; returns its id.
+    pub async fn create_user(&self, admin: &reqwest::Client, username: &str, role: &str, password: &str) -> i64 {
+        let res = admin
+            .post(self.url("/api/fn/create_user"))
+            .json(&serde_json::json!({"account": {"username": username, "email": format!("{username}@example.com"), "password": password, "role": role}}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "create {username}");
+        let user: serde_json::Value = res.json().await.unwrap();
+        user["id"].as_i64().unwrap()
+    }
+
     /// What the panel printed on stdout so far.
     pub fn printed(&self) -> String {
         self.printed.lock().unwrap().clone()

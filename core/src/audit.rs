@@ -15,12 +15,22 @@ use time::OffsetDateTime;
 pub struct RequestContext {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The API token the request was made with (none for browser sessions).
+    pub token: Option<TokenUse>,
+}
+
+/// An API token acting for its owner: which one (for the audit log) and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUse {
+    pub id: i64,
+    pub name: String,
+    pub scope: pier_proto::security::TokenScope,
 }
 
 impl RequestContext {
     /// For commands run on the panel's own machine (`pier admin create`).
     pub fn local_cli() -> Self {
-        Self { ip: None, user_agent: Some("pier cli".into()) }
+        Self { ip: None, user_agent: Some("pier cli".into()), token: None }
     }
 }
 
@@ -39,6 +49,15 @@ impl Outcome {
             Outcome::Failure => "failure",
             Outcome::Denied => "denied",
         }
+    }
+}
+
+/// Entries made through an API token say which one.
+fn with_token(detail: &str, ctx: &RequestContext) -> String {
+    match &ctx.token {
+        None => detail.to_string(),
+        Some(t) if detail.is_empty() => format!("via API token #{} {:?}", t.id, t.name),
+        Some(t) => format!("via API token #{} {:?}; {detail}", t.id, t.name),
     }
 }
 
@@ -78,7 +97,7 @@ impl Audit {
             outcome: Set(outcome.as_str().into()),
             ip: Set(ctx.ip.as_deref().map(|s| truncate(s, 64))),
             user_agent: Set(ctx.user_agent.as_deref().map(|s| truncate(s, 256))),
-            detail: Set(truncate(detail, 2000)),
+            detail: Set(truncate(&with_token(detail, ctx), 2000)),
             ..Default::default()
         };
         if let Err(e) = row.insert(&self.db).await {

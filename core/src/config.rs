@@ -30,6 +30,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The built browser assets (cargo-leptos `site-root`). Default: `../site` next to the binary.
     pub site_dir: Option<PathBuf>,
+    /// The address people use to reach the panel (`https://panel.example.com`). When it is
+    /// https, cookies are marked Secure and responses carry HSTS.
+    pub public_url: Option<String>,
+    /// Key sealing secrets at rest (64 hex digits). Default: `<data dir>/secret.key`, created on
+    /// first start. Never written back out.
+    #[serde(skip_serializing)]
+    pub secret_key: Option<String>,
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub jobs: JobsConfig,
@@ -106,6 +113,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             data_dir: PathBuf::from("data"),
             site_dir: None,
+            public_url: None,
+            secret_key: None,
             database: DatabaseConfig::default(),
             log: LogConfig::default(),
             jobs: JobsConfig::default(),
@@ -168,6 +177,14 @@ const ENV: &[(&str, Setter)] = &[
     }),
     ("PIER_SITE_DIR", |c, v| {
         c.site_dir = Some(non_empty(v)?.into());
+        Ok(())
+    }),
+    ("PIER_PUBLIC_URL", |c, v| {
+        c.public_url = (!v.is_empty()).then(|| v.trim_end_matches('/').to_string());
+        Ok(())
+    }),
+    ("PIER_SECRET_KEY", |c, v| {
+        c.secret_key = Some(non_empty(v)?.to_string());
         Ok(())
     }),
     ("PIER_DATABASE_URL", |c, v| {
@@ -288,10 +305,25 @@ impl Config {
                 });
             }
         }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
+                return Err(ConfigError::Invalid { key: "public_url", message: "must be an http:// or https:// address".into() });
+            }
+        }
+        if let Some(key) = &self.secret_key {
+            if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ConfigError::Invalid { key: "secret_key", message: "must be 64 hexadecimal digits (32 bytes), e.g. from `openssl rand -hex 32`".into() });
+            }
+        }
         if let Some(url) = &self.smtp.url {
             smtp_address(url).map_err(|message| ConfigError::Invalid { key: "smtp.url", message })?;
         }
         Ok(())
+    }
+
+    /// Whether people reach the panel over TLS (a proxy in front terminates it).
+    pub fn behind_tls(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The data dir as an absolute path (relative paths are taken from the working directory).

@@ -12,7 +12,9 @@ pub mod entity;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod secrets;
 pub mod sessions;
+pub mod settings;
 
 use config::Config;
 use events::EventBus;
@@ -33,6 +35,7 @@ pub struct Core {
     pub audit: audit::Audit,
     pub accounts: accounts::Accounts,
     pub sessions: sessions::DbSessionStore,
+    pub settings: settings::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,10 @@ pub enum StartError {
     DataDir(String),
     #[error(transparent)]
     Db(#[from] db::DbError),
+    #[error(transparent)]
+    Secrets(#[from] secrets::SecretError),
+    #[error("loading settings: {0}")]
+    Settings(#[from] sea_orm::DbErr),
 }
 
 impl Core {
@@ -50,10 +57,14 @@ impl Core {
         health::ensure_writable_dir(&config.data_dir()).map_err(StartError::DataDir)?;
         let db = db::connect(&config).await?;
         db::migrate(&db).await?;
-        Ok(Self::with_db(config, db))
+        let secrets = secrets::SecretBox::load(config.secret_key.as_deref(), &config.data_dir())?;
+        let core = Self::with_db(config, db, secrets);
+        core.settings.reload().await?;
+        Ok(core)
     }
 
-    pub fn with_db(config: Config, db: DatabaseConnection) -> Core {
+    /// Wires the services on an open, migrated database (settings still at their defaults).
+    pub fn with_db(config: Config, db: DatabaseConnection, secrets: secrets::SecretBox) -> Core {
         let bus = EventBus::new();
         let health = HealthChecker::new(config.clone(), Some(db.clone()));
         let mut registry = Registry::new();
@@ -62,7 +73,8 @@ impl Core {
         let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
         let audit = audit::Audit::new(db.clone());
         let sessions = sessions::DbSessionStore::new(db.clone());
-        let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone());
-        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions }
+        let settings = settings::Settings::new(db.clone());
+        let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone(), secrets, settings.clone());
+        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings }
     }
 }

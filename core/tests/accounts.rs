@@ -1,53 +1,12 @@
 //! Accounts against a real SQLite database: creation rules, login, lockout, setup tokens, audit.
 
-use pier_core::accounts::{AccountError, Accounts, MAX_FAILED_LOGINS};
+mod common;
+
+use common::{api, ctx, env, new_user, session_of};
+use pier_core::accounts::{AccountError, PasswordChecked, MAX_FAILED_LOGINS};
 use pier_core::actor::{Actor, Role};
-use pier_core::audit::{Audit, AuditQuery, RequestContext};
-use pier_core::config::Config;
-use pier_proto::accounts::NewUser;
-use pier_proto::{ApiError, ErrorCode};
-
-struct Env {
-    _dir: tempfile::TempDir,
-    accounts: Accounts,
-    audit: Audit,
-    store: pier_core::sessions::DbSessionStore,
-}
-
-async fn env() -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::load(None, Vec::new()).unwrap();
-    config.data_dir = dir.path().to_owned();
-    let db = pier_core::db::connect(&config).await.unwrap();
-    pier_core::db::migrate(&db).await.unwrap();
-    let audit = Audit::new(db.clone());
-    let store = pier_core::sessions::DbSessionStore::new(db.clone());
-    Env { _dir: dir, accounts: Accounts::new(db, audit.clone(), store.clone()), audit, store }
-}
-
-/// A live session of `user_id` in the real store.
-async fn session_of(store: &pier_core::sessions::DbSessionStore, user_id: i64) -> tower_sessions_core::session::Id {
-    use tower_sessions_core::SessionStore;
-    let mut record = tower_sessions_core::session::Record {
-        id: tower_sessions_core::session::Id::default(),
-        data: [(pier_core::sessions::KEY_USER_ID.to_string(), serde_json::json!(user_id))].into_iter().collect(),
-        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-    };
-    store.create(&mut record).await.unwrap();
-    record.id
-}
-
-fn new_user(name: &str, role: Role) -> NewUser {
-    NewUser { username: name.into(), email: format!("{name}@example.com"), password: "correct horse battery".into(), role }
-}
-
-fn ctx() -> RequestContext {
-    RequestContext { ip: Some("127.0.0.9".into()), user_agent: Some("test".into()) }
-}
-
-fn api(e: AccountError) -> ApiError {
-    e.into()
-}
+use pier_core::audit::{AuditQuery, RequestContext};
+use pier_proto::ErrorCode;
 
 #[tokio::test]
 async fn admins_create_accounts_and_bad_input_names_the_field() {
@@ -86,7 +45,9 @@ async fn admins_create_accounts_and_bad_input_names_the_field() {
 async fn login_checks_the_password_and_locks_after_repeated_failures() {
     let env = env().await;
     env.accounts.create_admin_from_cli(new_user("root", Role::Admin)).await.unwrap();
-    let ok = env.accounts.authenticate("Root ", "correct horse battery", &ctx()).await.unwrap();
+    let PasswordChecked::SignedIn(ok) = env.accounts.authenticate("Root ", "correct horse battery", &ctx()).await.unwrap() else {
+        panic!("no second factor set up: signed in at once")
+    };
     assert_eq!(ok.username, "root");
     assert!(ok.last_login_at.is_some());
 
@@ -197,7 +158,7 @@ async fn one_address_spraying_many_accounts_is_throttled() {
     let refused = api(env.accounts.authenticate("root", "correct horse battery", &ctx()).await.unwrap_err());
     assert!(refused.message.contains("from your address"), "{}", refused.message);
     // Another address is not affected.
-    let elsewhere = RequestContext { ip: Some("127.0.0.10".into()), user_agent: None };
+    let elsewhere = RequestContext { ip: Some("127.0.0.10".into()), ..Default::default() };
     assert!(env.accounts.authenticate("root", "correct horse battery", &elsewhere).await.is_ok());
 }
 

@@ -5,12 +5,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_jobs;
 mod m20261122_000002_accounts;
+mod m20261122_000003_security;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_jobs::Migration), Box::new(m20261122_000002_accounts::Migration)]
+        vec![
+            Box::new(m20261122_000001_jobs::Migration),
+            Box::new(m20261122_000002_accounts::Migration),
+            Box::new(m20261122_000003_security::Migration),
+        ]
     }
 }

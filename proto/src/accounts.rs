@@ -63,6 +63,19 @@ pub struct UserView {
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_login_at: Option<String>,
+    /// A TOTP second factor is enabled.
+    #[serde(default)]
+    pub two_factor: bool,
+    /// The user's role must use 2FA (platform policy); until they enrol, they can only do that.
+    #[serde(default)]
+    pub two_factor_required: bool,
+}
+
+impl UserView {
+    /// Signed in, but held at the 2FA enrolment step by the platform policy.
+    pub fn must_enrol_2fa(&self) -> bool {
+        self.two_factor_required && !self.two_factor
+    }
 }
 
 /// A new account (setup page, `pier admin create`, user administration).

@@ -24,6 +24,9 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug or an unexpected failure; the message never leaks internals.
     Internal,
+    /// Signed in, but the role must use two-factor authentication and the user has not set it
+    /// up yet: only enrolment is allowed.
+    TwoFactorRequired,
 }
 
 impl ErrorCode {
@@ -36,6 +39,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::TwoFactorRequired => "two_factor_required",
         }
     }
 
@@ -44,7 +48,7 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidInput => 400,
             ErrorCode::Unauthenticated => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::TwoFactorRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::Unavailable => 503,
@@ -123,6 +127,7 @@ mod tests {
             ErrorCode::Conflict,
             ErrorCode::Unavailable,
             ErrorCode::Internal,
+            ErrorCode::TwoFactorRequired,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

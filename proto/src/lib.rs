@@ -10,5 +10,6 @@ pub mod error;
 pub mod health;
 pub mod jobs;
 pub mod live;
+pub mod security;
 
 pub use error::{ApiError, ErrorCode};

@@ -1,12 +1,19 @@
 //! Accounts: users, passwords, login with lockout, and the first-admin setup token.
 
+pub mod api_tokens;
 pub mod password;
+pub mod resets;
+pub mod ssh_keys;
 pub mod throttle;
+pub mod two_factor;
 
 use crate::actor::{policy, Actor};
 use crate::audit::{Audit, Outcome, RequestContext};
 use crate::entity::{setup_token, user};
+use crate::secrets::SecretBox;
+use crate::settings::Settings;
 use pier_proto::accounts::{validate_email, NewUser, Role, UserPage, UserQuery, UserStatus, UserUpdate, UserView};
+use pier_proto::security::SecurityPolicy;
 use pier_proto::{ApiError, ErrorCode};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
@@ -46,6 +53,10 @@ pub enum AccountError {
     Conflict(String),
     #[error("the setup link is invalid, used or expired")]
     SetupClosed,
+    #[error("the password-reset link is invalid, used or expired")]
+    ResetClosed,
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("database error: {0}")]
@@ -77,6 +88,11 @@ impl From<AccountError> for ApiError {
                 ErrorCode::Forbidden,
                 "This setup link is invalid, already used, or expired. Restart the panel for a new one, or run `pier admin create`.",
             ),
+            AccountError::ResetClosed => ApiError::new(
+                ErrorCode::Forbidden,
+                "This password-reset link is invalid, already used, or expired (links last 24 hours). Ask an administrator for a new one.",
+            ),
+            AccountError::Unauthenticated(m) => ApiError::new(ErrorCode::Unauthenticated, m),
             AccountError::Hash(m) | AccountError::Db(DbErr::Custom(m)) => {
                 tracing::error!(error = %m, "accounts failure");
                 ApiError::new(ErrorCode::Internal, "Something went wrong on the server; it has been logged.")
@@ -95,15 +111,26 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-pub fn view(m: &user::Model) -> UserView {
+/// What the password step led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordChecked {
+    SignedIn(UserView),
+    /// The password was right and a second factor is enabled: ask for the code.
+    SecondFactorNeeded { user_id: i64 },
+}
+
+fn view_with(m: &user::Model, policy: &SecurityPolicy) -> UserView {
+    let role = Role::parse(&m.role).unwrap_or(Role::User);
     UserView {
         id: m.id,
         username: m.username.clone(),
         email: m.email.clone(),
-        role: Role::parse(&m.role).unwrap_or(Role::User),
+        role,
         status: UserStatus::parse(&m.status).unwrap_or(UserStatus::Suspended),
         created_at: m.created_at.format(&Rfc3339).unwrap_or_default(),
         last_login_at: m.last_login_at.and_then(|t| t.format(&Rfc3339).ok()),
+        two_factor: m.totp_enabled,
+        two_factor_required: policy.require_2fa.contains(&role),
     }
 }
 
@@ -131,11 +158,43 @@ pub struct Accounts {
     audit: Audit,
     sessions: crate::sessions::DbSessionStore,
     throttle: std::sync::Arc<throttle::Throttle>,
+    secrets: SecretBox,
+    settings: Settings,
 }
 
 impl Accounts {
-    pub fn new(db: DatabaseConnection, audit: Audit, sessions: crate::sessions::DbSessionStore) -> Self {
-        Self { db, audit, sessions, throttle: Default::default() }
+    pub fn new(db: DatabaseConnection, audit: Audit, sessions: crate::sessions::DbSessionStore, secrets: SecretBox, settings: Settings) -> Self {
+        Self { db, audit, sessions, throttle: Default::default(), secrets, settings }
+    }
+
+    /// The signed-in person's id; profile-level actions (keys, tokens, 2FA) are a person's own.
+    fn person(actor: &Actor) -> Result<i64> {
+        match actor {
+            Actor::Person { user_id, .. } => Ok(*user_id),
+            Actor::System => Err(AccountError::Forbidden("only a signed-in person can do this".into())),
+        }
+    }
+
+    pub fn view(&self, m: &user::Model) -> UserView {
+        view_with(m, &self.settings.security())
+    }
+
+    pub fn security_policy(&self) -> SecurityPolicy {
+        self.settings.security()
+    }
+
+    /// Which roles must use 2FA (admins). Takes effect on the next request of each member.
+    pub async fn set_security_policy(&self, actor: &Actor, mut policy: SecurityPolicy, ctx: &RequestContext) -> Result<SecurityPolicy> {
+        if !policy::may_manage_users(actor) {
+            self.audit.record(actor, "settings.security", "settings:security", Outcome::Denied, ctx, "").await;
+            return Err(AccountError::Forbidden("only administrators change security settings".into()));
+        }
+        policy.require_2fa.sort_by_key(|r| r.as_str());
+        policy.require_2fa.dedup();
+        self.settings.store_security(policy.clone()).await?;
+        let roles: Vec<&str> = policy.require_2fa.iter().map(|r| r.as_str()).collect();
+        self.audit.record(actor, "settings.security", "settings:security", Outcome::Success, ctx, &format!("require_2fa={}", roles.join(","))).await;
+        Ok(policy)
     }
 
     /// Newest first, filtered by a search over username and email.
@@ -155,7 +214,7 @@ impl Accounts {
         }
         let paginator = query.paginate(&self.db, per_page as u64);
         let total = paginator.num_items().await?;
-        let users = paginator.fetch_page(q.page as u64).await?.iter().map(view).collect();
+        let users = paginator.fetch_page(q.page as u64).await?.iter().map(|m| self.view(m)).collect();
         Ok(UserPage { users, total, page: q.page, per_page })
     }
 
@@ -227,7 +286,7 @@ impl Accounts {
             let ended = self.sessions.revoke_all(id).await?;
             tracing::info!(user = id, sessions = ended, "account disabled; sessions ended");
         }
-        Ok(view(&updated))
+        Ok(self.view(&updated))
     }
 
     /// A signed-in person changes their own password; the current one is required. Their other
@@ -243,6 +302,7 @@ impl Accounts {
         let Actor::Person { user_id, .. } = actor else {
             return Err(AccountError::Forbidden("only people have passwords".into()));
         };
+        Self::session_only(ctx, "Changing the password")?;
         let u = self.target(*user_id).await?;
         if !password::verify(current.to_string(), u.password_hash.clone()).await {
             self.audit.record(actor, "user.password", &format!("user:{}", u.id), Outcome::Failure, ctx, "wrong current password").await;
@@ -293,7 +353,7 @@ impl Accounts {
     }
 
     pub async fn find(&self, id: i64) -> Result<Option<UserView>> {
-        Ok(user::Entity::find_by_id(id).one(&self.db).await?.map(|m| view(&m)))
+        Ok(user::Entity::find_by_id(id).one(&self.db).await?.map(|m| self.view(&m)))
     }
 
     /// Validates, checks uniqueness, hashes and inserts. No authorization: callers decide.
@@ -349,7 +409,7 @@ impl Accounts {
             Err(e) => e.to_string(),
         };
         self.audit.record(actor, "user.create", &target, outcome, ctx, &detail).await;
-        Ok(view(&created?))
+        Ok(self.view(&created?))
     }
 
     /// `pier admin create`: whoever runs the binary on the panel's machine owns it.
@@ -360,7 +420,7 @@ impl Accounts {
         self.audit
             .record(&Actor::System, "user.create", &format!("user:{}", created.id), Outcome::Success, &ctx, &format!("admin {} created from the command line", created.username))
             .await;
-        Ok(view(&created))
+        Ok(self.view(&created))
     }
 
     /// A one-time link to create the first admin, while there are no users. `None` once there are.
@@ -421,15 +481,16 @@ impl Accounts {
         }
         txn.commit().await?;
         let created = self.insert_user(&new).await?;
-        let actor = actor_of(&view(&created));
+        let actor = actor_of(&self.view(&created));
         self.audit.record(&actor, "setup.first_admin", &format!("user:{}", created.id), Outcome::Success, ctx, "").await;
-        Ok(view(&created))
+        Ok(self.view(&created))
     }
 
     /// Checks a username and password. Locks the account after `MAX_FAILED_LOGINS` failures in
     /// a row; refuses suspended and banned accounts (after the password, so a wrong password
-    /// learns nothing about the account). Every attempt is audited.
-    pub async fn authenticate(&self, username: &str, password: &str, ctx: &RequestContext) -> Result<UserView> {
+    /// learns nothing about the account). Every attempt is audited. With 2FA on, a right password
+    /// only leads to the second step (`verify_second_factor`).
+    pub async fn authenticate(&self, username: &str, password: &str, ctx: &RequestContext) -> Result<PasswordChecked> {
         let ip = ctx.ip.clone().unwrap_or_default();
         if let Some(seconds) = self.throttle.refused_for(&ip, std::time::Instant::now()) {
             self.audit
@@ -439,14 +500,42 @@ impl Accounts {
         }
         let result = self.check_credentials(username, password, ctx).await;
         match &result {
-            Ok(_) => self.throttle.record_success(&ip),
+            Ok(PasswordChecked::SignedIn(_)) => self.throttle.record_success(&ip),
+            Ok(PasswordChecked::SecondFactorNeeded { .. }) => {}
             Err(AccountError::BadCredentials | AccountError::Locked { .. }) => self.throttle.record_failure(&ip, std::time::Instant::now()),
             Err(_) => {}
         }
         result
     }
 
-    async fn check_credentials(&self, username: &str, password: &str, ctx: &RequestContext) -> Result<UserView> {
+    /// Counts a failed attempt (password or second factor); true when it locked the account.
+    async fn count_failure(&self, u: &user::Model) -> Result<bool> {
+        let failures = u.failed_logins + 1;
+        let mut row: user::ActiveModel = u.clone().into();
+        let locks = failures >= MAX_FAILED_LOGINS;
+        if locks {
+            row.failed_logins = Set(0);
+            row.locked_until = Set(Some(now() + LOCKOUT));
+        } else {
+            row.failed_logins = Set(failures);
+        }
+        row.update(&self.db).await?;
+        Ok(locks)
+    }
+
+    /// Every check passed: clear the failure count, note the time, audit.
+    async fn signed_in(&self, u: user::Model, ctx: &RequestContext, detail: &str) -> Result<UserView> {
+        let mut row: user::ActiveModel = u.into();
+        row.failed_logins = Set(0);
+        row.locked_until = Set(None);
+        row.last_login_at = Set(Some(now()));
+        let u = row.update(&self.db).await?;
+        let v = self.view(&u);
+        self.audit.record(&actor_of(&v), "auth.login", &format!("user:{}", u.id), Outcome::Success, ctx, detail).await;
+        Ok(v)
+    }
+
+    async fn check_credentials(&self, username: &str, password: &str, ctx: &RequestContext) -> Result<PasswordChecked> {
         let username = username.trim().to_lowercase();
         let audit_fail = |detail: &'static str| {
             let username = username.clone();
@@ -470,16 +559,7 @@ impl Accounts {
             return Err(AccountError::Locked { minutes: ((until - t).whole_seconds() + 59) / 60 });
         }
         if !password::verify(password.to_string(), u.password_hash.clone()).await {
-            let failures = u.failed_logins + 1;
-            let mut row: user::ActiveModel = u.clone().into();
-            if failures >= MAX_FAILED_LOGINS {
-                row.failed_logins = Set(0);
-                row.locked_until = Set(Some(t + LOCKOUT));
-            } else {
-                row.failed_logins = Set(failures);
-            }
-            row.update(&self.db).await?;
-            if failures >= MAX_FAILED_LOGINS {
+            if self.count_failure(&u).await? {
                 audit_fail("wrong password; account locked").await;
                 return Err(AccountError::Locked { minutes: LOCKOUT.whole_minutes() });
             }
@@ -487,18 +567,17 @@ impl Accounts {
             return Err(AccountError::BadCredentials);
         }
         let status = UserStatus::parse(&u.status).unwrap_or(UserStatus::Suspended);
+        let actor = actor_of(&self.view(&u));
         if status != UserStatus::Active {
-            let actor = actor_of(&view(&u));
             self.audit.record(&actor, "auth.login", &format!("user:{}", u.id), Outcome::Denied, ctx, status.as_str()).await;
             return Err(AccountError::Disabled(status.as_str()));
         }
-        let mut row: user::ActiveModel = u.clone().into();
-        row.failed_logins = Set(0);
-        row.locked_until = Set(None);
-        row.last_login_at = Set(Some(t));
-        let u = row.update(&self.db).await?;
-        let v = view(&u);
-        self.audit.record(&actor_of(&v), "auth.login", &format!("user:{}", u.id), Outcome::Success, ctx, "").await;
-        Ok(v)
+        if u.totp_enabled {
+            // The failure count is NOT cleared here: wrong codes after a right password must
+            // still lead to the lockout.
+            self.audit.record(&actor, "auth.password", &format!("user:{}", u.id), Outcome::Success, ctx, "second factor required").await;
+            return Ok(PasswordChecked::SecondFactorNeeded { user_id: u.id });
+        }
+        Ok(PasswordChecked::SignedIn(self.signed_in(u, ctx, "").await?))
     }
 }

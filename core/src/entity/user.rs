@@ -16,6 +16,10 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
     pub last_login_at: Option<TimeDateTimeWithTimeZone>,
+    /// TOTP seed sealed by `crate::secrets::SecretBox` (never stored in clear).
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,56 @@
+//! Shared set-up for the accounts tests: a real SQLite database in a temporary data dir.
+#![allow(dead_code)]
+
+use pier_core::accounts::{AccountError, Accounts};
+use pier_core::actor::Role;
+use pier_core::audit::{Audit, RequestContext};
+use pier_core::config::Config;
+use pier_proto::accounts::NewUser;
+use pier_proto::ApiError;
+
+pub struct Env {
+    pub _dir: tempfile::TempDir,
+    pub accounts: Accounts,
+    pub audit: Audit,
+    pub store: pier_core::sessions::DbSessionStore,
+    pub db: sea_orm::DatabaseConnection,
+}
+
+pub async fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::load(None, Vec::new()).unwrap();
+    config.data_dir = dir.path().to_owned();
+    let db = pier_core::db::connect(&config).await.unwrap();
+    pier_core::db::migrate(&db).await.unwrap();
+    let audit = Audit::new(db.clone());
+    let store = pier_core::sessions::DbSessionStore::new(db.clone());
+    let secrets = pier_core::secrets::SecretBox::load(None, dir.path()).unwrap();
+    let settings = pier_core::settings::Settings::new(db.clone());
+    let accounts = Accounts::new(db.clone(), audit.clone(), store.clone(), secrets, settings);
+    Env { _dir: dir, accounts, audit, store, db }
+}
+
+/// A live session of `user_id` in the real store.
+pub async fn session_of(store: &pier_core::sessions::DbSessionStore, user_id: i64) -> tower_sessions_core::session::Id {
+    use tower_sessions_core::SessionStore;
+    let mut record = tower_sessions_core::session::Record {
+        id: tower_sessions_core::session::Id::default(),
+        data: [(pier_core::sessions::KEY_USER_ID.to_string(), serde_json::json!(user_id))].into_iter().collect(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.unwrap();
+    record.id
+}
+
+pub fn new_user(name: &str, role: Role) -> NewUser {
+    NewUser { username: name.into(), email: format!("{name}@example.com"), password: "correct horse battery".into(), role }
+}
+
+pub fn ctx() -> RequestContext {
+    RequestContext { ip: Some("127.0.0.9".into()), user_agent: Some("test".into()), token: None }
+}
+
+pub fn api(e: AccountError) -> ApiError {
+    e.into()
+}
+

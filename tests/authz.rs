@@ -2,28 +2,36 @@
 //! resource, against the real binary. Each row says which roles are allowed; allowed means the
 //! server did not refuse (not 401/403/404), refused means 403 or 404 (another's resource is 404).
 //! The test fails when a registered server function has no row: new endpoints must be added here.
+//! A second test walks the same table with API tokens: read-only tokens are refused every write.
 
 mod common;
 
+use app::access::{Access, ACCESS};
 use common::Panel;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 const ROLES: [&str; 4] = ["admin", "support", "billing", "user"];
-
-/// Server functions anyone may call (sign-in pages); they are checked by the accounts tests.
-const PUBLIC: [&str; 5] = ["login", "logout", "setup", "setup_state", "whoami"];
+const PASSWORD: &str = "a long enough password";
+const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDZjDQg5F/nrNYmLJcOLrwnMQOX5Obzp13WchxgoBliM alice@laptop";
+const ECDSA: &str = "ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBCCyhM0bFcPbnbEYaeQZL+WsG13E/3N2LCv5C4c4Tjkwjc1lRfUK8jH9iWUISJ6WIe/T0YBjFzU6CP+FOPbj3Y0MGnplqnvc8Y+Jk6gQdQI6snIfqCmUxRDUsrp6lCN4CA==";
 
 /// What a request needs from the world it runs in.
 struct World {
     /// A job owned by the admin, still queued or running.
     admins_job: i64,
-    /// A user that may be edited or deleted.
+    /// A fresh user that may be edited or deleted, and its name.
     victim: i64,
+    victim_name: String,
+    /// The admin's SSH keys and API token (others asking for them get "not found").
+    admins_key: i64,
+    admins_key2: i64,
+    admins_token: i64,
 }
 
 struct Row {
-    /// `fn:<name>` for server functions, `METHOD /path` for REST (`{job}` = the admin's job).
+    /// `fn:<name>` for server functions, `METHOD /path` for REST (`{job}`, `{victim}`, `{key2}`
+    /// and `{name}` are filled from the world).
     endpoint: &'static str,
     body: fn(&World, &str) -> Value,
     /// admin, support, billing, user
@@ -34,48 +42,93 @@ fn none(_: &World, _: &str) -> Value {
     json!({})
 }
 
+const ALL: [bool; 4] = [true, true, true, true];
+const ADMIN: [bool; 4] = [true, false, false, false];
+const STAFF: [bool; 4] = [true, true, false, false];
+const READERS: [bool; 4] = [true, true, true, false];
+const NOBODY: [bool; 4] = [false, false, false, false];
+
 fn matrix() -> Vec<Row> {
     vec![
-        Row { endpoint: "fn:list_jobs", body: |_, _| json!({"query": {}}), allowed: [true, true, true, true] },
-        Row { endpoint: "fn:start_job", body: |_, _| json!({"request": {"kind": "system.check"}}), allowed: [true, true, false, false] },
+        Row { endpoint: "fn:list_jobs", body: |_, _| json!({"query": {}}), allowed: ALL },
+        Row { endpoint: "fn:start_job", body: |_, _| json!({"request": {"kind": "system.check"}}), allowed: STAFF },
         // Another's job: staff may cancel it, others do not even see it (404).
-        Row { endpoint: "fn:cancel_job", body: |w, _| json!({"id": w.admins_job}), allowed: [true, true, false, false] },
-        Row { endpoint: "fn:health_report", body: |_, _| json!({"fresh": false}), allowed: [true, true, false, false] },
-        Row { endpoint: "fn:list_users", body: |_, _| json!({"query": {}}), allowed: [true, true, true, false] },
+        Row { endpoint: "fn:cancel_job", body: |w, _| json!({"id": w.admins_job}), allowed: STAFF },
+        Row { endpoint: "fn:health_report", body: |_, _| json!({"fresh": false}), allowed: STAFF },
+        Row { endpoint: "fn:list_users", body: |_, _| json!({"query": {}}), allowed: READERS },
         Row {
             endpoint: "fn:create_user",
-            body: |_, role| json!({"account": {"username": format!("made-by-{role}"), "email": format!("m-{role}@example.com"), "password": "a long enough password", "role": "user"}}),
-            allowed: [true, false, false, false],
+            body: |_, role| json!({"account": {"username": format!("made-by-{role}"), "email": format!("m-{role}@example.com"), "password": PASSWORD, "role": "user"}}),
+            allowed: ADMIN,
         },
-        Row { endpoint: "fn:update_user", body: |w, _| json!({"id": w.victim, "change": {"role": "user"}}), allowed: [true, false, false, false] },
-        // The admin row runs last for this endpoint (see the order below), so the victim exists for the others.
-        Row { endpoint: "fn:delete_user", body: |w, _| json!({"id": w.victim, "confirm": "victim"}), allowed: [true, false, false, false] },
-        Row { endpoint: "fn:my_sessions", body: none, allowed: [true, true, true, true] },
+        Row { endpoint: "fn:update_user", body: |w, _| json!({"id": w.victim, "change": {"role": "user"}}), allowed: ADMIN },
+        Row { endpoint: "fn:delete_user", body: |w, _| json!({"id": w.victim, "confirm": w.victim_name}), allowed: ADMIN },
+        Row { endpoint: "fn:make_reset_link", body: |w, _| json!({"id": w.victim}), allowed: ADMIN },
+        // The victim has no 2FA: the admin gets a 409 (allowed, nothing to reset), others 403.
+        Row { endpoint: "fn:reset_user_2fa", body: |w, _| json!({"id": w.victim}), allowed: ADMIN },
+        Row { endpoint: "fn:security_policy", body: none, allowed: READERS },
+        Row { endpoint: "fn:set_security_policy", body: |_, _| json!({"policy": {"require_2fa": []}}), allowed: ADMIN },
+        Row { endpoint: "fn:my_sessions", body: none, allowed: ALL },
         // Everyone may read the audit log; the rows are filtered (own entries unless staff).
-        Row { endpoint: "fn:list_audit", body: |_, _| json!({"query": {}}), allowed: [true, true, true, true] },
-        // Own password: everyone may try (a wrong current password is a 400, not a refusal).
-        Row { endpoint: "fn:change_password", body: |_, _| json!({"current": "wrong", "new_password": "whatever else here"}), allowed: [true, true, true, true] },
+        Row { endpoint: "fn:list_audit", body: |_, _| json!({"query": {}}), allowed: ALL },
+        // Own credentials: everyone may try (a wrong password or code is a 400, not a refusal).
+        Row { endpoint: "fn:change_password", body: |_, _| json!({"current": "wrong", "new_password": "whatever else here"}), allowed: ALL },
+        Row { endpoint: "fn:two_factor_status", body: none, allowed: ALL },
+        Row { endpoint: "fn:totp_begin", body: none, allowed: ALL },
+        Row { endpoint: "fn:totp_confirm", body: |_, _| json!({"code": "000000"}), allowed: ALL },
+        Row { endpoint: "fn:totp_disable", body: |_, _| json!({"password": "wrong"}), allowed: ALL },
+        Row { endpoint: "fn:new_recovery_codes", body: |_, _| json!({"password": "wrong"}), allowed: ALL },
+        Row { endpoint: "fn:list_ssh_keys", body: none, allowed: ALL },
+        Row { endpoint: "fn:add_ssh_key", body: |_, _| json!({"key": {"name": "", "public_key": ED25519}}), allowed: ALL },
+        // The admin's key: the admin may delete it (last), others do not see it (404).
+        Row { endpoint: "fn:delete_ssh_key", body: |w, _| json!({"id": w.admins_key}), allowed: ADMIN },
+        Row { endpoint: "fn:list_api_tokens", body: none, allowed: ALL },
+        Row { endpoint: "fn:create_api_token", body: |_, _| json!({"token": {"name": "t", "scope": "read_only"}}), allowed: ALL },
+        Row { endpoint: "fn:revoke_api_token", body: |w, _| json!({"id": w.admins_token}), allowed: ADMIN },
         // Another person's session handle is "not found" for everyone.
-        Row { endpoint: "fn:revoke_session", body: |_, _| json!({"handle": "0".repeat(64)}), allowed: [false, false, false, false] },
-        Row { endpoint: "GET /api/v1/jobs", body: none, allowed: [true, true, true, true] },
-        Row { endpoint: "POST /api/v1/jobs", body: |_, _| json!({"kind": "system.check"}), allowed: [true, true, false, false] },
-        Row { endpoint: "GET /api/v1/jobs/{job}", body: none, allowed: [true, true, false, false] },
-        Row { endpoint: "POST /api/v1/jobs/{job}/cancel", body: none, allowed: [true, true, false, false] },
+        Row { endpoint: "fn:revoke_session", body: |_, _| json!({"handle": "0".repeat(64)}), allowed: NOBODY },
+        Row { endpoint: "GET /api/v1/jobs", body: none, allowed: ALL },
+        Row { endpoint: "POST /api/v1/jobs", body: |_, _| json!({"kind": "system.check"}), allowed: STAFF },
+        Row { endpoint: "GET /api/v1/jobs/{job}", body: none, allowed: STAFF },
+        Row { endpoint: "POST /api/v1/jobs/{job}/cancel", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/me", body: none, allowed: ALL },
+        Row { endpoint: "GET /api/v1/me/ssh-keys", body: none, allowed: ALL },
+        Row { endpoint: "POST /api/v1/me/ssh-keys", body: |_, _| json!({"public_key": ECDSA}), allowed: ALL },
+        Row { endpoint: "DELETE /api/v1/me/ssh-keys/{key2}", body: none, allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/users", body: none, allowed: READERS },
+        Row {
+            endpoint: "POST /api/v1/users",
+            body: |_, role| json!({"username": format!("rest-by-{role}"), "email": format!("r-{role}@example.com"), "password": PASSWORD, "role": "user"}),
+            allowed: ADMIN,
+        },
+        Row { endpoint: "GET /api/v1/users/{victim}", body: none, allowed: READERS },
+        Row { endpoint: "PATCH /api/v1/users/{victim}", body: |_, _| json!({"role": "billing"}), allowed: ADMIN },
+        Row { endpoint: "DELETE /api/v1/users/{victim}?confirm={name}", body: none, allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/audit", body: none, allowed: ALL },
     ]
 }
 
-async fn call(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, world: &World) -> reqwest::StatusCode {
-    let req = if let Some(name) = endpoint.strip_prefix("fn:") {
-        c.post(panel.url(&format!("/api/fn/{name}"))).json(&body)
-    } else {
-        let (method, path) = endpoint.split_once(' ').unwrap();
-        let url = panel.url(&path.replace("{job}", &world.admins_job.to_string()));
-        match method {
-            "GET" => c.get(url),
-            _ => c.post(url).json(&body),
-        }
-    };
-    req.send().await.unwrap().status()
+fn request(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &World) -> reqwest::RequestBuilder {
+    if let Some(name) = endpoint.strip_prefix("fn:") {
+        return c.post(panel.url(&format!("/api/fn/{name}"))).json(&body);
+    }
+    let (method, path) = endpoint.split_once(' ').unwrap();
+    let path = path
+        .replace("{job}", &w.admins_job.to_string())
+        .replace("{victim}", &w.victim.to_string())
+        .replace("{key2}", &w.admins_key2.to_string())
+        .replace("{name}", &w.victim_name);
+    let url = panel.url(&path);
+    match method {
+        "GET" => c.get(url),
+        "PATCH" => c.patch(url).json(&body),
+        "DELETE" => c.delete(url),
+        _ => c.post(url).json(&body),
+    }
+}
+
+async fn call(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &World) -> u16 {
+    request(c, panel, endpoint, body, w).send().await.unwrap().status().as_u16()
 }
 
 async fn sign_in(panel: &Panel, username: &str, password: &str) -> reqwest::Client {
@@ -90,33 +143,73 @@ async fn sign_in(panel: &Panel, username: &str, password: &str) -> reqwest::Clie
     c
 }
 
-#[tokio::test]
-async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
-    // Every registered server function has a row (or is public).
+async fn post(c: &reqwest::Client, panel: &Panel, name: &str, body: Value) -> Value {
+    let res = c.post(panel.url(&format!("/api/fn/{name}"))).json(&body).send().await.unwrap();
+    assert!(res.status().is_success(), "{name}: {}", res.status());
+    res.json().await.unwrap()
+}
+
+/// The admin's fixtures, made once.
+struct Fixtures {
+    admins_key: i64,
+    admins_key2: i64,
+    admins_token: i64,
+}
+
+async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
+    let k1 = post(admin, panel, "add_ssh_key", json!({"key": {"name": "one", "public_key": ED25519}})).await;
+    let k2 = post(admin, panel, "add_ssh_key", json!({"key": {"name": "two", "public_key": ECDSA}})).await;
+    let t = post(admin, panel, "create_api_token", json!({"token": {"name": "fixture", "scope": "full"}})).await;
+    Fixtures { admins_key: k1["id"].as_i64().unwrap(), admins_key2: k2["id"].as_i64().unwrap(), admins_token: t["view"]["id"].as_i64().unwrap() }
+}
+
+struct Counter(std::sync::atomic::AtomicU32);
+
+impl Counter {
+    fn next(&self) -> u32 {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+async fn world(panel: &Panel, admin: &reqwest::Client, f: &Fixtures, n: &Counter) -> World {
+    let victim_name = format!("victim{}", n.next());
+    World {
+        admins_job: panel.start_worker_test(admin, 600, 100).await,
+        victim: panel.create_user(admin, &victim_name, "user", PASSWORD).await,
+        victim_name,
+        admins_key: f.admins_key,
+        admins_key2: f.admins_key2,
+        admins_token: f.admins_token,
+    }
+}
+
+#[test]
+fn every_server_function_is_classified_and_has_a_row() {
     let _ = app::api::whoami; // links the app's server functions into this test binary
     let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/api/fn/").to_string())
         .collect();
-    let covered: BTreeSet<String> = matrix()
-        .iter()
-        .filter_map(|r| r.endpoint.strip_prefix("fn:").map(String::from))
-        .chain(PUBLIC.iter().map(|s| s.to_string()))
-        .collect();
     assert!(!registered.is_empty(), "server functions are registered");
-    let missing: Vec<_> = registered.difference(&covered).collect();
+    let classified: BTreeSet<String> = ACCESS.iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(registered, classified, "app::access::ACCESS must list exactly the registered server functions");
+    let covered: BTreeSet<String> = matrix().iter().filter_map(|r| r.endpoint.strip_prefix("fn:").map(String::from)).collect();
+    let needing_rows: BTreeSet<String> = ACCESS.iter().filter(|(_, a)| *a != Access::Public).map(|(n, _)| n.to_string()).collect();
+    let missing: Vec<_> = needing_rows.difference(&covered).collect();
     assert!(missing.is_empty(), "server functions missing from the authorization matrix: {missing:?}");
+}
 
+#[tokio::test]
+async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
     let dir = tempfile::tempdir().unwrap();
     let panel = Panel::start(dir.path());
     let admin = panel.admin_client().await;
-    let password = "a long enough password";
     let mut clients = vec![admin.clone()];
     for role in &ROLES[1..] {
-        panel.create_user(&admin, role, role, password).await;
-        clients.push(sign_in(&panel, role, password).await);
+        panel.create_user(&admin, role, role, PASSWORD).await;
+        clients.push(sign_in(&panel, role, PASSWORD).await);
     }
-    let victim = panel.create_user(&admin, "victim", "user", password).await;
-    let new_job = || panel.start_worker_test(&admin, 600, 100);
+    let f = fixtures(&panel, &admin).await;
+    let n = Counter(0.into());
 
     let anonymous = reqwest::Client::new();
     let mut cells = 0;
@@ -124,8 +217,8 @@ async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
         // Roles in reverse (user first, admin last), so an allowed destructive call by the admin
         // does not change what the others see.
         for (i, role) in ROLES.iter().enumerate().rev() {
-            let world = World { admins_job: new_job().await, victim };
-            let status = call(&clients[i], &panel, row.endpoint, (row.body)(&world, role), &world).await.as_u16();
+            let w = world(&panel, &admin, &f, &n).await;
+            let status = call(&clients[i], &panel, row.endpoint, (row.body)(&w, role), &w).await;
             let refused = matches!(status, 401 | 403 | 404);
             if row.allowed[i] {
                 assert!(!refused && status < 500, "{} as {role}: expected allowed, got {status}", row.endpoint);
@@ -134,9 +227,84 @@ async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
             }
             cells += 1;
         }
-        let world = World { admins_job: new_job().await, victim };
-        let status = call(&anonymous, &panel, row.endpoint, (row.body)(&world, "anonymous"), &world).await.as_u16();
+        let w = world(&panel, &admin, &f, &n).await;
+        let status = call(&anonymous, &panel, row.endpoint, (row.body)(&w, "anonymous"), &w).await;
         assert_eq!(status, 401, "{} without a session", row.endpoint);
     }
     eprintln!("authorization matrix: {} endpoints × {} roles = {cells} cells, plus anonymous", matrix().len(), ROLES.len());
+}
+
+/// The admin's tokens (the role allows everything, so only the scope limits them).
+#[tokio::test]
+async fn token_scopes_limit_every_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let panel = Panel::start(dir.path());
+    let admin = panel.admin_client().await;
+    let f = fixtures(&panel, &admin).await;
+    let n = Counter(0.into());
+    let token = |scope: &'static str| {
+        let (admin, panel) = (&admin, &panel);
+        async move { post(admin, panel, "create_api_token", json!({"token": {"name": scope, "scope": scope}})).await["token"].as_str().unwrap().to_string() }
+    };
+    let (read_only, full) = (token("read_only").await, token("full").await);
+    let bare = reqwest::Client::new();
+    let mut checked = 0;
+    for row in matrix() {
+        let access = match row.endpoint.strip_prefix("fn:") {
+            Some(name) => ACCESS.iter().find(|(n, _)| *n == name).unwrap().1,
+            None if row.endpoint.starts_with("GET ") => Access::Read,
+            None => Access::Write,
+        };
+        for (scope, secret) in [("read_only", &read_only), ("full", &full)] {
+            let w = world(&panel, &admin, &f, &n).await;
+            let res = request(&bare, &panel, row.endpoint, (row.body)(&w, scope), &w).bearer_auth(secret).send().await.unwrap();
+            let status = res.status().as_u16();
+            let expect_refused = match access {
+                Access::Read => false,
+                Access::Write => scope == "read_only",
+                Access::Public | Access::SessionOnly => true,
+            };
+            if expect_refused {
+                assert_eq!(status, 403, "{} with a {scope} token", row.endpoint);
+            } else {
+                assert!(!matches!(status, 401 | 403) && status < 500, "{} with a {scope} token: got {status}", row.endpoint);
+            }
+            checked += 1;
+        }
+    }
+    eprintln!("token scopes: {checked} endpoint × scope cells");
+
+    // Forged and malformed tokens: 401 with a reason, never a fallback to the cookie.
+    let res = admin.get(panel.url("/api/v1/jobs")).bearer_auth(format!("pier_{}", "0".repeat(64))).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.unwrap().contains("unknown or was revoked"));
+    // A write made with a token says so in the audit log.
+    let res = bare.post(panel.url("/api/v1/jobs")).bearer_auth(&full).json(&json!({"kind": "system.check"})).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let log: Value = admin.get(panel.url("/api/v1/audit?action=job.start")).send().await.unwrap().json().await.unwrap();
+    assert!(log.as_array().unwrap().iter().any(|e| e["detail"].as_str().unwrap().contains("via API token")), "{log}");
+}
+
+#[tokio::test]
+async fn a_role_that_must_use_2fa_can_only_enrol_until_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let panel = Panel::start(dir.path());
+    let admin = panel.admin_client().await;
+    panel.create_user(&admin, "uma", "user", PASSWORD).await;
+    post(&admin, &panel, "set_security_policy", json!({"policy": {"require_2fa": ["user"]}})).await;
+    let uma = sign_in(&panel, "uma", PASSWORD).await;
+    let me = post(&uma, &panel, "whoami", json!({})).await;
+    assert_eq!((me["two_factor_required"].as_bool(), me["two_factor"].as_bool()), (Some(true), Some(false)));
+    let res = uma.post(panel.url("/api/fn/list_jobs")).json(&json!({"query": {}})).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "two_factor_required");
+    let page = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+    page.post(panel.url("/api/fn/login")).json(&json!({"username": "uma", "password": PASSWORD, "remember": false})).send().await.unwrap();
+    let res = page.get(panel.url("/jobs")).send().await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/profile?enrol=2fa"));
+    // Enrolment itself is open.
+    let enrol = post(&uma, &panel, "totp_begin", json!({})).await;
+    assert!(enrol["otpauth_url"].as_str().unwrap().contains("uma"));
+    // Admins are not held: their role is not in the policy.
+    assert_eq!(admin.post(panel.url("/api/fn/list_jobs")).json(&json!({"query": {}})).send().await.unwrap().status(), 200);
 }

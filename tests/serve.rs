@@ -194,3 +194,32 @@ async fn the_first_start_prints_a_single_use_setup_link() {
     assert_eq!(again.status(), 403);
     assert!(again.text().await.unwrap().contains("setup link is invalid"));
 }
+
+#[tokio::test]
+async fn pages_carry_a_nonce_policy_and_https_panels_send_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let panel = Panel::start(dir.path());
+    let c = anonymous();
+    let page = c.get(panel.url("/login")).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(page.headers().get("strict-transport-security").is_none(), "plain http: no HSTS");
+    let html = page.text().await.unwrap();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce in the policy").to_string();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+    // Every inline script in the page carries this response's nonce; no other script runs.
+    let scripts = html.matches("<script").count();
+    assert!(scripts >= 2, "theme boot and hydration loader: {html}");
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+    // A second response gets a different nonce.
+    let again = c.get(panel.url("/login")).send().await.unwrap();
+    assert!(!again.headers()["content-security-policy"].to_str().unwrap().contains(&nonce));
+    // JSON answers allow nothing at all.
+    let api = c.get(panel.url("/healthz")).send().await.unwrap();
+    assert_eq!(api.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+    drop(panel);
+
+    let https = Panel::start_with(dir.path(), common::free_port(), &[("PIER_PUBLIC_URL", "https://panel.example.com")]);
+    let page = c.get(https.url("/login")).send().await.unwrap();
+    assert_eq!(page.headers()["strict-transport-security"], "max-age=31536000");
+}

@@ -58,14 +58,48 @@ pub mod ssr {
         Ok((actor, user_id, handle))
     }
 
+    fn session_error(e: tower_sessions::session::Error) -> ApiError {
+        ApiError::new(ErrorCode::Internal, format!("session: {e}"))
+    }
+
+    /// A right password with 2FA on: the session remembers who is half-way signed in (not
+    /// signed in: the auth layer only trusts `KEY_USER_ID`) for a few minutes.
+    pub const KEY_PENDING_2FA: &str = "pending_2fa";
+    pub const PENDING_2FA_SECONDS: i64 = 300;
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    pub struct Pending2fa {
+        pub user_id: i64,
+        pub at: i64,
+        pub remember: bool,
+    }
+
+    pub async fn hold_for_second_factor(user_id: i64, remember: bool) -> Result<(), ApiError> {
+        let session = session().await?;
+        session.cycle_id().await.map_err(session_error)?;
+        let at = time::OffsetDateTime::now_utc().unix_timestamp();
+        session.insert(KEY_PENDING_2FA, Pending2fa { user_id, at, remember }).await.map_err(session_error)
+    }
+
+    /// Who is waiting for the second step, if they are still within the time allowed.
+    pub async fn pending_second_factor() -> Result<Pending2fa, ApiError> {
+        let session = session().await?;
+        let pending = session.get::<Pending2fa>(KEY_PENDING_2FA).await.ok().flatten();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        pending
+            .filter(|p| now - p.at <= PENDING_2FA_SECONDS)
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "Sign-in took too long or was not started; enter your password again."))
+    }
+
     /// Starts a signed-in session for `user`: a NEW session id (no fixation), the user and where
     /// they signed in from, and how long it lasts.
     pub async fn start_session(user: &UserView, ctx: &RequestContext, remember: bool) -> Result<(), ApiError> {
         use pier_core::sessions::{KEY_IP, KEY_USER_AGENT, KEY_USER_ID};
         use tower_sessions::Expiry;
         let session = session().await?;
-        let fail = |e: tower_sessions::session::Error| ApiError::new(ErrorCode::Internal, format!("session: {e}"));
+        let fail = session_error;
         session.cycle_id().await.map_err(fail)?;
+        let _ = session.remove_value(KEY_PENDING_2FA).await;
         session.insert(KEY_USER_ID, user.id).await.map_err(fail)?;
         session.insert(KEY_IP, ctx.ip.clone()).await.map_err(fail)?;
         session.insert(KEY_USER_AGENT, ctx.user_agent.clone()).await.map_err(fail)?;
@@ -81,12 +115,33 @@ pub async fn whoami() -> Result<Option<UserView>, ApiError> {
     Ok(ssr::auth().user)
 }
 
+/// The password step. With 2FA on, the answer asks for the code (`login_second_factor`).
 #[server(prefix = "/api/fn", endpoint = "login", input = Json)]
-pub async fn login(username: String, password: String, remember: bool) -> Result<UserView, ApiError> {
+pub async fn login(username: String, password: String, remember: bool) -> Result<pier_proto::security::LoginStep, ApiError> {
+    use pier_core::accounts::PasswordChecked;
+    use pier_proto::security::LoginStep;
     let core = ssr::core()?;
     let ctx = ssr::auth().ctx;
-    let user = core.accounts.authenticate(&username, &password, &ctx).await?;
-    ssr::start_session(&user, &ctx, remember).await?;
+    match core.accounts.authenticate(&username, &password, &ctx).await? {
+        PasswordChecked::SignedIn(user) => {
+            ssr::start_session(&user, &ctx, remember).await?;
+            Ok(LoginStep::SignedIn { user })
+        }
+        PasswordChecked::SecondFactorNeeded { user_id } => {
+            ssr::hold_for_second_factor(user_id, remember).await?;
+            Ok(LoginStep::SecondFactor)
+        }
+    }
+}
+
+/// The second step: a code from the authenticator app, or a recovery code.
+#[server(prefix = "/api/fn", endpoint = "login_second_factor", input = Json)]
+pub async fn login_second_factor(code: String) -> Result<UserView, ApiError> {
+    let core = ssr::core()?;
+    let ctx = ssr::auth().ctx;
+    let pending = ssr::pending_second_factor().await?;
+    let user = core.accounts.verify_second_factor(pending.user_id, &code, &ctx).await?;
+    ssr::start_session(&user, &ctx, pending.remember).await?;
     Ok(user)
 }
 
@@ -218,4 +273,129 @@ pub async fn list_audit(query: pier_proto::audit::AuditQuery) -> Result<Vec<pier
     let core = ssr::core()?;
     let (actor, _) = ssr::actor()?;
     core.audit.list(&actor, &query).await
+}
+
+/// Whether a password-reset link is live, and for whom (the reset page shows the username).
+#[server(prefix = "/api/fn", endpoint = "reset_state", input = Json)]
+pub async fn reset_state(token: String) -> Result<Option<String>, ApiError> {
+    Ok(ssr::core()?.accounts.password_reset_username(&token).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "reset_password", input = Json)]
+pub async fn reset_password(token: String, new_password: String) -> Result<(), ApiError> {
+    let core = ssr::core()?;
+    Ok(core.accounts.reset_password(&token, &new_password, &ssr::auth().ctx).await?)
+}
+
+/// An administrator makes a one-time password-reset link for a user.
+#[server(prefix = "/api/fn", endpoint = "make_reset_link", input = Json)]
+pub async fn make_reset_link(id: i64) -> Result<pier_proto::security::PasswordResetLink, ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.create_password_reset(&actor, id, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "reset_user_2fa", input = Json)]
+pub async fn reset_user_2fa(id: i64) -> Result<(), ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.reset_two_factor(&actor, id, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "security_policy", input = Json)]
+pub async fn security_policy() -> Result<pier_proto::security::SecurityPolicy, ApiError> {
+    let core = ssr::core()?;
+    let (actor, _) = ssr::actor()?;
+    if !pier_core::actor::policy::may_read_users(&actor) {
+        return Err(ApiError::new(pier_proto::ErrorCode::Forbidden, "Security settings are for staff."));
+    }
+    Ok(core.accounts.security_policy())
+}
+
+#[server(prefix = "/api/fn", endpoint = "set_security_policy", input = Json)]
+pub async fn set_security_policy(policy: pier_proto::security::SecurityPolicy) -> Result<pier_proto::security::SecurityPolicy, ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.set_security_policy(&actor, policy, &ctx).await?)
+}
+
+/// Whether 2FA is on for the signed-in person, and how many recovery codes are left.
+#[server(prefix = "/api/fn", endpoint = "two_factor_status", input = Json)]
+pub async fn two_factor_status() -> Result<(bool, u64), ApiError> {
+    let core = ssr::core()?;
+    let (_, user_id, _) = ssr::me().await?;
+    let on = core.accounts.find(user_id).await?.is_some_and(|u| u.two_factor);
+    Ok((on, core.accounts.recovery_codes_left(user_id).await?))
+}
+
+#[server(prefix = "/api/fn", endpoint = "totp_begin", input = Json)]
+pub async fn totp_begin() -> Result<pier_proto::security::TotpEnrolment, ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.totp_begin(&actor, &ctx).await?)
+}
+
+/// Turns 2FA on with a code from the app; answers the recovery codes (shown once).
+#[server(prefix = "/api/fn", endpoint = "totp_confirm", input = Json)]
+pub async fn totp_confirm(code: String) -> Result<Vec<String>, ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.totp_confirm(&actor, &code, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "totp_disable", input = Json)]
+pub async fn totp_disable(password: String) -> Result<(), ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.totp_disable(&actor, &password, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "new_recovery_codes", input = Json)]
+pub async fn new_recovery_codes(password: String) -> Result<Vec<String>, ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.regenerate_recovery_codes(&actor, &password, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_ssh_keys", input = Json)]
+pub async fn list_ssh_keys() -> Result<Vec<pier_proto::security::SshKeyView>, ApiError> {
+    let core = ssr::core()?;
+    let (actor, _) = ssr::actor()?;
+    Ok(core.accounts.list_ssh_keys(&actor).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "add_ssh_key", input = Json)]
+pub async fn add_ssh_key(key: pier_proto::security::NewSshKey) -> Result<pier_proto::security::SshKeyView, ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.add_ssh_key(&actor, key, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_ssh_key", input = Json)]
+pub async fn delete_ssh_key(id: i64) -> Result<(), ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.delete_ssh_key(&actor, id, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_api_tokens", input = Json)]
+pub async fn list_api_tokens() -> Result<Vec<pier_proto::security::ApiTokenView>, ApiError> {
+    let core = ssr::core()?;
+    let (actor, _) = ssr::actor()?;
+    Ok(core.accounts.list_api_tokens(&actor).await?)
+}
+
+/// A new token; the answer holds the token itself, shown this once.
+#[server(prefix = "/api/fn", endpoint = "create_api_token", input = Json)]
+pub async fn create_api_token(token: pier_proto::security::NewApiToken) -> Result<pier_proto::security::CreatedApiToken, ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.create_api_token(&actor, token, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "revoke_api_token", input = Json)]
+pub async fn revoke_api_token(id: i64) -> Result<(), ApiError> {
+    let core = ssr::core()?;
+    let (actor, ctx) = ssr::actor()?;
+    Ok(core.accounts.revoke_api_token(&actor, id, &ctx).await?)
 }

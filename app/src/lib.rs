@@ -3,6 +3,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod access;
 pub mod api;
 pub mod components;
 pub mod format;
@@ -21,8 +22,20 @@ use leptos_router::path;
 /// Applies the saved theme before first paint, so a dark-theme user never sees a white flash.
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('pier-theme');if(t==='dark'||t==='light')document.documentElement.dataset.theme=t}catch(e){}";
 
+/// Uses the nonce the server's security layer made for this response (it names it in the
+/// Content-Security-Policy header), so the inline scripts below are the only ones that run.
+#[cfg(feature = "ssr")]
+fn provide_csp_nonce() {
+    let nonce = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<state::CspNonce>().cloned());
+    if let Some(n) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(n.0));
+    }
+}
+
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_csp_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -31,7 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <script>{THEME_BOOT}</script>
+                <script nonce=leptos::nonce::use_nonce()>{THEME_BOOT}</script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -58,6 +71,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/login") view=pages::login::LoginPage/>
                     <Route path=path!("/setup") view=pages::login::SetupPage/>
+                    <Route path=path!("/reset") view=pages::login::ResetPage/>
                     <Route path=path!("/") view=pages::overview::Overview/>
                     <Route path=path!("/jobs") view=pages::jobs::JobsPage/>
                     <Route path=path!("/system") view=pages::system::SystemPage/>

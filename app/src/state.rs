@@ -29,3 +29,8 @@ impl RequestAuth {
         self.user.as_ref().map(pier_core::accounts::actor_of)
     }
 }
+
+/// The Content-Security-Policy nonce of this response: made by the server's security layer,
+/// put on the inline scripts by the shell, and named in the CSP header.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);

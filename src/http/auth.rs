@@ -1,16 +1,21 @@
-//! Who is making this request: the session cookie (browsers). Every request gets a
-//! `RequestAuth` extension; pages without a user redirect to /login, APIs answer 401.
+//! Who is making this request: an `Authorization: Bearer` API token (scripts) or the session
+//! cookie (browsers). Every request gets a `RequestAuth` extension; pages without a user redirect
+//! to /login, APIs answer 401. Two more gates live here because they apply to every adapter:
+//! what a token's scope allows (`app::access`), and holding a person whose role requires 2FA
+//! at the enrolment step until they have set it up.
 
+use app::access::{access_of, Access, DURING_ENROLMENT};
 use app::state::{RequestAuth, ServerState};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use pier_core::actor::Actor;
 use pier_core::audit::RequestContext;
 use pier_core::sessions::{DbSessionStore, KEY_USER_ID};
 use pier_proto::accounts::UserStatus;
+use pier_proto::security::TokenScope;
 use pier_proto::{ApiError, ErrorCode};
 use std::net::SocketAddr;
 use tower_sessions::cookie::SameSite;
@@ -22,22 +27,62 @@ const KEY_SEEN: &str = "seen";
 
 pub const COOKIE: &str = "pier_session";
 
-pub fn session_layer(store: DbSessionStore) -> SessionManagerLayer<DbSessionStore> {
+pub fn session_layer(store: DbSessionStore, secure: bool) -> SessionManagerLayer<DbSessionStore> {
     SessionManagerLayer::new(store)
         .with_name(COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        // The panel serves plain HTTP on loopback by default; TLS termination (and Secure
-        // cookies with it) comes with the sites work.
-        .with_secure(false)
+        // Plain HTTP on loopback by default; Secure once `public_url` says people use https.
+        .with_secure(secure)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)))
 }
 
 /// Paths anyone may reach: the sign-in pages and what they load, and health/metrics.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/setup" | "/healthz" | "/metrics" | "/favicon.svg")
+    matches!(path, "/login" | "/setup" | "/reset" | "/healthz" | "/metrics" | "/favicon.svg")
         || path.starts_with("/pkg/")
-        || matches!(path, "/api/fn/login" | "/api/fn/setup" | "/api/fn/setup_state" | "/api/fn/whoami" | "/api/fn/logout")
+        || server_fn_name(path).and_then(access_of) == Some(Access::Public)
+}
+
+fn server_fn_name(path: &str) -> Option<&str> {
+    path.strip_prefix("/api/fn/")
+}
+
+/// Paths a person held at 2FA enrolment may use.
+fn allowed_during_enrolment(path: &str) -> bool {
+    is_public(path) || path == "/profile" || server_fn_name(path).is_some_and(|n| DURING_ENROLMENT.contains(&n))
+}
+
+fn bearer(req: &Request) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+fn refuse(status: StatusCode, error: ApiError) -> Response {
+    (status, axum::Json(error)).into_response()
+}
+
+/// What a token of `scope` may call; `Err` is the refusal.
+fn token_may_call(path: &str, method: &Method, scope: TokenScope) -> Result<(), Response> {
+    let forbidden = |m: &str| Err(refuse(StatusCode::FORBIDDEN, ApiError::new(ErrorCode::Forbidden, m)));
+    let read_only = scope == TokenScope::ReadOnly;
+    if let Some(name) = server_fn_name(path) {
+        return match access_of(name) {
+            None => Err(refuse(StatusCode::NOT_FOUND, ApiError::not_found("API function"))),
+            Some(Access::Read) => Ok(()),
+            Some(Access::Write) if !read_only => Ok(()),
+            Some(Access::Write) => forbidden("This API token is read-only; this call changes something."),
+            Some(Access::Public | Access::SessionOnly) => forbidden("This call needs a signed-in browser session, not an API token."),
+        };
+    }
+    if !path.starts_with("/api/") {
+        return forbidden("API tokens work on /api/ only.");
+    }
+    if read_only && !matches!(*method, Method::GET | Method::HEAD) {
+        return forbidden("This API token is read-only; this call changes something.");
+    }
+    Ok(())
 }
 
 fn request_context(req: &Request) -> RequestContext {
@@ -47,13 +92,26 @@ fn request_context(req: &Request) -> RequestContext {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(256).collect());
-    RequestContext { ip, user_agent }
+    RequestContext { ip, user_agent, token: None }
 }
 
 pub async fn authenticate(State(state): State<ServerState>, session: Session, mut req: Request, next: Next) -> Response {
-    let ctx = request_context(&req);
+    let mut ctx = request_context(&req);
+    let path = req.uri().path().to_string();
     let mut user = None;
-    if let Ok(Some(user_id)) = session.get::<i64>(KEY_USER_ID).await {
+    if let Some(token) = bearer(&req) {
+        // A token request ignores any cookie: it is exactly its token.
+        match state.core.accounts.authenticate_token(&token).await {
+            Ok((u, used)) => {
+                if let Err(refusal) = token_may_call(&path, req.method(), used.scope) {
+                    return refusal;
+                }
+                ctx.token = Some(used);
+                user = Some(u);
+            }
+            Err(e) => return refuse(StatusCode::UNAUTHORIZED, e.into()),
+        }
+    } else if let Ok(Some(user_id)) = session.get::<i64>(KEY_USER_ID).await {
         match state.core.accounts.find(user_id).await {
             Ok(Some(u)) if u.status == UserStatus::Active => user = Some(u),
             // Deleted, suspended or banned since the session began: the session ends now.
@@ -70,11 +128,20 @@ pub async fn authenticate(State(state): State<ServerState>, session: Session, mu
             }
         }
     }
-    let path = req.uri().path().to_string();
+    if user.as_ref().is_some_and(|u| u.must_enrol_2fa()) && !allowed_during_enrolment(&path) {
+        if path.starts_with("/api/") {
+            let body = ApiError::new(
+                ErrorCode::TwoFactorRequired,
+                "Your role must use two-factor authentication: set it up on your profile page first.",
+            );
+            return refuse(StatusCode::FORBIDDEN, body);
+        }
+        return Redirect::to("/profile?enrol=2fa").into_response();
+    }
     if user.is_none() && !is_public(&path) {
         if path.starts_with("/api/") {
             let body = ApiError::new(ErrorCode::Unauthenticated, "Please log in (or use an API token).");
-            return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+            return refuse(StatusCode::UNAUTHORIZED, body);
         }
         let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         return Redirect::to(&format!("/login?next={}", encode_component(next_path))).into_response();
@@ -114,12 +181,27 @@ mod tests {
 
     #[test]
     fn public_paths_are_few() {
-        for p in ["/login", "/setup", "/healthz", "/pkg/pier.wasm", "/api/fn/login"] {
+        for p in ["/login", "/setup", "/healthz", "/pkg/pier.wasm", "/api/fn/login", "/api/fn/login_second_factor"] {
             assert!(is_public(p), "{p}");
         }
-        for p in ["/", "/jobs", "/api/v1/jobs", "/api/fn/start_job", "/api/v1/live", "/login/../jobs"] {
+        for p in ["/", "/jobs", "/api/v1/jobs", "/api/fn/start_job", "/api/v1/live", "/login/../jobs", "/api/fn/nope"] {
             assert!(!is_public(p), "{p}");
         }
+        assert!(allowed_during_enrolment("/api/fn/totp_confirm") && allowed_during_enrolment("/profile"));
+        assert!(!allowed_during_enrolment("/api/fn/start_job") && !allowed_during_enrolment("/users"));
         assert_eq!(encode_component("/jobs?x=1&y"), "%2Fjobs%3Fx%3D1%26y");
+    }
+
+    #[test]
+    fn token_scopes_gate_calls() {
+        let ok = |p: &str, m: Method, s| token_may_call(p, &m, s).is_ok();
+        assert!(ok("/api/fn/list_jobs", Method::POST, TokenScope::ReadOnly));
+        assert!(!ok("/api/fn/start_job", Method::POST, TokenScope::ReadOnly));
+        assert!(ok("/api/fn/start_job", Method::POST, TokenScope::Full));
+        assert!(!ok("/api/fn/create_api_token", Method::POST, TokenScope::Full));
+        assert!(!ok("/api/fn/login", Method::POST, TokenScope::Full));
+        assert!(ok("/api/v1/jobs", Method::GET, TokenScope::ReadOnly));
+        assert!(!ok("/api/v1/jobs", Method::POST, TokenScope::ReadOnly));
+        assert!(!ok("/users", Method::GET, TokenScope::Full));
     }
 }

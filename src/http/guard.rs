@@ -31,18 +31,43 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<
     (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
 }
 
-pub async fn security_headers(req: Request, next: Next) -> Response<Body> {
+/// What the security headers depend on.
+#[derive(Clone, Copy)]
+pub struct Security {
+    /// People reach the panel over https (`public_url`): send HSTS.
+    pub hsts: bool,
+}
+
+/// The page policy: scripts only from the panel and the inline ones carrying this response's
+/// nonce (the hydration loader and the theme boot), WebAssembly compilation allowed, no plugins,
+/// no framing, forms and connections (the live socket) to the panel only. Inline `style`
+/// attributes are allowed (progress bars set their width); style sheets come from the panel.
+fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; style-src-attr 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+pub async fn security_headers(axum::extract::State(security): axum::extract::State<Security>, mut req: Request, next: Next) -> Response<Body> {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    req.extensions_mut().insert(app::state::CspNonce(nonce.clone()));
     let mut res = next.run(req).await;
+    let is_html = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     let h = res.headers_mut();
-    let mut set = |name: header::HeaderName, value: &'static str| {
-        h.entry(name).or_insert(HeaderValue::from_static(value));
+    let mut set = |name: header::HeaderName, value: HeaderValue| {
+        h.entry(name).or_insert(value);
     };
-    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(header::REFERRER_POLICY, "same-origin");
-    set(header::X_FRAME_OPTIONS, "DENY");
-    // The full script/style policy comes with the accounts work (it needs a nonce for the
-    // hydration script); framing is refused from day one.
-    set(header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'");
+    set(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    set(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    set(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    let csp = if is_html { page_policy(&nonce) } else { "default-src 'none'; frame-ancestors 'none'".to_string() };
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        set(header::CONTENT_SECURITY_POLICY, v);
+    }
+    if security.hsts {
+        set(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     res
 }
 

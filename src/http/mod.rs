@@ -23,7 +23,8 @@ pub use metrics::Metrics;
 
 pub fn router(core: Core, leptos: LeptosOptions) -> Router {
     let metrics = Arc::new(Metrics::new());
-    let sessions = auth::session_layer(core.sessions.clone());
+    let behind_tls = core.config.behind_tls();
+    let sessions = auth::session_layer(core.sessions.clone(), behind_tls);
     let state = ServerState { core, leptos };
     let routes = generate_route_list(app::App);
 
@@ -48,7 +49,7 @@ pub fn router(core: Core, leptos: LeptosOptions) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::custom(guard::panic_response))
                 .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
-                .layer(axum::middleware::from_fn(guard::security_headers))
+                .layer(axum::middleware::from_fn_with_state(guard::Security { hsts: behind_tls }, guard::security_headers))
                 .layer(axum::middleware::from_fn(guard::same_origin))
                 .layer(axum::middleware::from_fn(guard::server_fn_status))
                 .layer(sessions)

@@ -6,9 +6,13 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use pier_core::actor::Actor;
+use pier_proto::accounts::{NewUser, UserQuery, UserUpdate};
+use pier_proto::audit::AuditQuery;
 use pier_proto::jobs::{JobQuery, StartJob};
+use pier_proto::security::NewSshKey;
 use pier_proto::ApiError;
 use super::auth::Signed;
 
@@ -35,6 +39,12 @@ pub fn routes() -> Router<ServerState> {
         .route("/jobs", get(list_jobs).post(start_job))
         .route("/jobs/{id}", get(get_job))
         .route("/jobs/{id}/cancel", post(cancel_job))
+        .route("/me", get(me))
+        .route("/me/ssh-keys", get(list_ssh_keys).post(add_ssh_key))
+        .route("/me/ssh-keys/{id}", delete(delete_ssh_key))
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}", get(get_user).patch(update_user).delete(delete_user))
+        .route("/audit", get(list_audit))
         .fallback(|| async { RestError(ApiError::not_found("API route")) })
 }
 
@@ -46,8 +56,12 @@ fn bad_json(e: JsonRejection) -> RestError {
     RestError(ApiError::invalid("body", format!("Invalid JSON body: {}", e.body_text())))
 }
 
+fn id_of(what: &str, raw: &str) -> RestResult<i64> {
+    raw.parse().map_err(|_| RestError(ApiError::invalid("id", format!("{raw:?} is not a {what} id"))))
+}
+
 fn job_id(raw: &str) -> RestResult<i64> {
-    raw.parse().map_err(|_| RestError(ApiError::invalid("id", format!("{raw:?} is not a job id"))))
+    id_of("job", raw)
 }
 
 async fn list_jobs(State(s): State<ServerState>, Signed(actor, _): Signed, query: Result<Query<JobQuery>, QueryRejection>) -> RestResult<impl IntoResponse> {
@@ -67,6 +81,61 @@ async fn get_job(State(s): State<ServerState>, Signed(actor, _): Signed, Path(id
 
 async fn cancel_job(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
     Ok(Json(s.core.jobs.cancel(&actor, &ctx, job_id(&id)?).await?))
+}
+
+async fn me(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {
+    let Actor::Person { user_id, .. } = actor else { return Err(RestError(ApiError::not_found("Account"))) };
+    Ok(Json(s.core.accounts.get_user(&actor, user_id).await?))
+}
+
+async fn list_ssh_keys(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.accounts.list_ssh_keys(&actor).await?))
+}
+
+async fn add_ssh_key(State(s): State<ServerState>, Signed(actor, ctx): Signed, body: Result<Json<NewSshKey>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let Json(key) = body.map_err(bad_json)?;
+    Ok((StatusCode::CREATED, Json(s.core.accounts.add_ssh_key(&actor, key, &ctx).await?)))
+}
+
+async fn delete_ssh_key(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
+    s.core.accounts.delete_ssh_key(&actor, id_of("key", &id)?, &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_users(State(s): State<ServerState>, Signed(actor, _): Signed, query: Result<Query<UserQuery>, QueryRejection>) -> RestResult<impl IntoResponse> {
+    let Query(query) = query.map_err(bad_query)?;
+    Ok(Json(s.core.accounts.list_users(&actor, &query).await?))
+}
+
+async fn create_user(State(s): State<ServerState>, Signed(actor, ctx): Signed, body: Result<Json<NewUser>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let Json(account) = body.map_err(bad_json)?;
+    Ok((StatusCode::CREATED, Json(s.core.accounts.create_user(&actor, account, &ctx).await?)))
+}
+
+async fn get_user(State(s): State<ServerState>, Signed(actor, _): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.accounts.get_user(&actor, id_of("user", &id)?).await?))
+}
+
+async fn update_user(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>, body: Result<Json<UserUpdate>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let Json(change) = body.map_err(bad_json)?;
+    Ok(Json(s.core.accounts.update_user(&actor, id_of("user", &id)?, change, &ctx).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct Confirm {
+    /// The username, typed again (the same typed confirmation the UI asks for).
+    confirm: String,
+}
+
+async fn delete_user(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>, query: Result<Query<Confirm>, QueryRejection>) -> RestResult<impl IntoResponse> {
+    let Query(Confirm { confirm }) = query.map_err(|_| RestError(ApiError::invalid("confirm", "Add ?confirm=<username> to confirm the deletion.")))?;
+    s.core.accounts.delete_user(&actor, id_of("user", &id)?, &confirm, &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_audit(State(s): State<ServerState>, Signed(actor, _): Signed, query: Result<Query<AuditQuery>, QueryRejection>) -> RestResult<impl IntoResponse> {
+    let Query(query) = query.map_err(bad_query)?;
+    Ok(Json(s.core.audit.list(&actor, &query).await?))
 }
 
 /// Liveness and component health for load balancers and monitors: 200 unless the panel

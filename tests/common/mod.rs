@@ -77,8 +77,14 @@ impl Panel {
     }
 
     pub fn start_on(data: &Path, port: u16) -> Panel {
+        Self::start_with(data, port, &[])
+    }
+
+    /// Like `start_on`, with extra `PIER_*` settings.
+    pub fn start_with(data: &Path, port: u16, env: &[(&str, &str)]) -> Panel {
         let mut child = pier()
             .arg("serve")
+            .envs(env.iter().copied())
             .env("PIER_DATA", data)
             .env("PIER_LISTEN", format!("127.0.0.1:{port}"))
             // Components the foundation tests do not need: keep /healthz fast and deterministic.

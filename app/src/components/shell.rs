@@ -41,7 +41,7 @@ fn may_see(role: Role, audience: Audience) -> bool {
 
 /// Pages shown without the navigation chrome.
 fn is_bare(path: &str) -> bool {
-    matches!(path, "/login" | "/setup")
+    matches!(path, "/login" | "/setup" | "/reset")
 }
 
 /// A navigation entry.
@@ -140,10 +140,10 @@ pub fn AppShell(children: Children) -> impl IntoView {
     let bare = move || is_bare(&location.pathname.get());
     let user = use_current_user().0;
     let role = move || user.get().and_then(|r| r.ok()).flatten().map(|u| u.role);
-    // The live socket is for signed-in people only.
+    // The live socket is for signed-in people only (and not while held at 2FA enrolment).
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if role().is_some() {
+        if user.get().and_then(|r| r.ok()).flatten().is_some_and(|u| !u.must_enrol_2fa()) {
             crate::live::start();
         }
     });

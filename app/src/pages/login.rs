@@ -1,12 +1,14 @@
-//! Sign in, and the one-time first-administrator setup.
+//! Sign in (password, then the 2FA code when it is on), the one-time first-administrator setup,
+//! and choosing a new password with a reset link.
 
-use crate::api::{login, setup, setup_state};
+use crate::api::{login, login_second_factor, reset_password, reset_state, setup, setup_state};
 use crate::components::form::{form_error, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use pier_proto::accounts::{NewUser, Role};
+use pier_proto::security::LoginStep;
 use pier_proto::ApiError;
 
 /// Only local paths: `next=//evil.example` or `next=https://…` must not send people away.
@@ -41,6 +43,7 @@ pub fn LoginPage() -> impl IntoView {
     let remember = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
+    let second_step = RwSignal::new(false);
     let ready = use_ready();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -52,7 +55,12 @@ pub fn LoginPage() -> impl IntoView {
         let next = safe_next(query.with_untracked(|q| q.get("next")));
         spawn_local(async move {
             match login(username.get_untracked(), password.get_untracked(), remember.get_untracked()).await {
-                Ok(_) => go(&next),
+                Ok(LoginStep::SignedIn { .. }) => go(&next),
+                Ok(LoginStep::SecondFactor) => {
+                    password.set(String::new());
+                    second_step.set(true);
+                    busy.set(false);
+                }
                 Err(e) => {
                     password.set(String::new());
                     error.set(Some(e));
@@ -65,6 +73,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in"/>
         <div class="auth-card card">
             <div class="brand"><span class="brand-mark">"P"</span>"Pier"</div>
+            <Show when=move || second_step.get() fallback=move || view! {
             <h1>"Sign in"</h1>
             <form method="post" on:submit=submit class="stack">
                 <div class="field">
@@ -90,6 +99,124 @@ pub fn LoginPage() -> impl IntoView {
             </form>
             <p class="muted small">"First start? Open the setup link the panel printed, or run "
                 <code>"pier admin create"</code> "."</p>
+            }>
+                <SecondFactorForm next=safe_next(query.with_untracked(|q| q.get("next"))) back=second_step/>
+            </Show>
+        </div>
+    }
+}
+
+/// The second sign-in step: the app's 6-digit code or a recovery code.
+#[component]
+fn SecondFactorForm(next: String, back: RwSignal<bool>) -> impl IntoView {
+    let code = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        if let Err(e) = pier_proto::security::validate_second_factor(&code.get_untracked()) {
+            return error.set(Some(e));
+        }
+        busy.set(true);
+        error.set(None);
+        let next = next.clone();
+        spawn_local(async move {
+            match login_second_factor(code.get_untracked()).await {
+                Ok(_) => go(&next),
+                Err(e) => {
+                    code.set(String::new());
+                    // Too slow or signed out meanwhile: start again from the password.
+                    if e.code == pier_proto::ErrorCode::Unauthenticated && e.field.is_none() && e.message.contains("password again") {
+                        back.set(false);
+                    }
+                    error.set(Some(e));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <h1>"Two-factor authentication"</h1>
+        <form method="post" on:submit=submit class="stack">
+            <div class="field">
+                <label for="login-code">"Authentication code"</label>
+                <input id="login-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required=true
+                       autofocus=true spellcheck="false"
+                       prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+                <p class="muted small">"The 6-digit code from your authenticator app, or one of your recovery codes."</p>
+                {crate::components::form::field_error(error, "code")}
+            </div>
+            {form_error(error)}
+            <button type="submit" class="button primary" disabled=move || busy.get()>
+                {move || if busy.get() { "Checking…" } else { "Verify" }}
+            </button>
+        </form>
+        <p class="muted small"><a href="/login" on:click=move |ev| { ev.prevent_default(); back.set(false); }>"Use another account"</a></p>
+    }
+}
+
+/// Choosing a new password with a one-time link from an administrator.
+#[component]
+pub fn ResetPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.with(|q| q.get("token")).unwrap_or_default();
+    let state = Resource::new(token, |t| reset_state(t));
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let done = RwSignal::new(false);
+    let ready = use_ready();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if password.get_untracked() != confirm.get_untracked() {
+            return error.set(Some(ApiError::invalid("confirm", "The two passwords differ.")));
+        }
+        error.set(None);
+        busy.set(true);
+        let token = token();
+        spawn_local(async move {
+            match reset_password(token, password.get_untracked()).await {
+                Ok(()) => done.set(true),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <Title text="Choose a new password"/>
+        <div class="auth-card card">
+            <div class="brand"><span class="brand-mark">"P"</span>"Pier"</div>
+            <h1>"Choose a new password"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Checking the link…"</p> }>
+                {move || state.get().map(|v| match v {
+                    _ if done.get() => view! {
+                        <p role="status">"Your password is changed, and you are signed out everywhere."</p>
+                        <p><a class="button primary" href="/login">"Sign in"</a></p>
+                    }.into_any(),
+                    Ok(Some(username)) => view! {
+                        <p class="muted">"For the account " <strong>{username}</strong> "."</p>
+                        <form method="post" on:submit=submit class="stack">
+                            <TextField id="reset-password" label="New password (at least 12 characters)" kind="password"
+                                       autocomplete="new-password" value=password error field="password"/>
+                            <TextField id="reset-confirm" label="Repeat the new password" kind="password"
+                                       autocomplete="new-password" value=confirm error field="confirm"/>
+                            {form_error(error)}
+                            <button type="submit" class="button primary" disabled=move || busy.get() || !ready.get()>"Set the new password"</button>
+                        </form>
+                    }.into_any(),
+                    Ok(None) => view! {
+                        <div class="error-box" role="alert">
+                            "This link is invalid, already used, or expired (links last 24 hours). Ask an administrator for a new one."
+                        </div>
+                        <p><a href="/login">"Go to sign in"</a></p>
+                    }.into_any(),
+                    Err(e) => view! { <div class="error-box" role="alert">{e.message}</div> }.into_any(),
+                })}
+            </Transition>
         </div>
     }
 }

@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod credentials;
 pub mod jobs;
 pub mod login;
 pub mod not_found;

@@ -1,4 +1,5 @@
-//! Your profile: change your password, see where you are signed in, and end those sessions.
+//! Your profile: two-factor authentication, password, sessions, SSH keys, API tokens, and your
+//! recent security events.
 
 use crate::api::{change_password, list_audit, my_sessions, revoke_session};
 use crate::components::error_box::ErrorBox;
@@ -26,12 +27,16 @@ pub fn ProfilePage() -> impl IntoView {
                         <dt>"Username"</dt><dd>{u.username}</dd>
                         <dt>"Email"</dt><dd>{u.email}</dd>
                         <dt>"Role"</dt><dd><span class="badge">{u.role.as_str()}</span></dd>
+                        <dt>"Two-factor"</dt><dd>{if u.two_factor { "on" } else if u.two_factor_required { "required, not set up" } else { "off" }}</dd>
                     </dl>
                 })}
             </Transition>
         </section>
+        <super::credentials::TwoFactorSection/>
         <PasswordForm/>
         <SessionList/>
+        <super::credentials::SshKeySection/>
+        <super::credentials::ApiTokenSection/>
         <SecurityEvents/>
     }
 }

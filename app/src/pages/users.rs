@@ -1,7 +1,7 @@
 //! Users (administration): search, create, change role, suspend/ban, delete.
 //! The page hides what the signed-in role cannot do; the server refuses it anyway.
 
-use crate::api::{create_user, delete_user, list_users, update_user};
+use crate::api::{create_user, delete_user, list_users, make_reset_link, reset_user_2fa, security_policy, set_security_policy, update_user};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::empty::EmptyState;
 use crate::components::error_box::ErrorBox;
@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use pier_proto::accounts::{NewUser, Role, UserQuery, UserStatus, UserUpdate, UserView};
+use pier_proto::security::SecurityPolicy;
 use pier_proto::ApiError;
 
 const PER_PAGE: u32 = 25;
@@ -38,6 +39,7 @@ pub fn UsersPage() -> impl IntoView {
         </div>
         <Show when=is_admin>
             <NewUserForm on_created=Callback::new(move |_| reload())/>
+            <SecurityPolicyCard on_changed=Callback::new(move |_| reload())/>
         </Show>
         <section class="card">
             <div class="actions-row">
@@ -90,7 +92,39 @@ pub fn UsersPage() -> impl IntoView {
 fn UserRow(user: UserView, admin: bool, on_changed: Callback<()>) -> impl IntoView {
     let toasts = use_toasts();
     let confirm_delete = RwSignal::new(false);
+    let reset_link = RwSignal::new(None::<String>);
     let id = user.id;
+    let make_link = move |_| {
+        spawn_local(async move {
+            match make_reset_link(id).await {
+                Ok(link) => {
+                    #[cfg(feature = "hydrate")]
+                    let origin = window().location().origin().unwrap_or_default();
+                    #[cfg(not(feature = "hydrate"))]
+                    let origin = String::new();
+                    reset_link.set(Some(format!("{origin}{}", link.path)));
+                    toasts.success("Reset link made: hand it to the person; it works once.");
+                }
+                Err(e) => toasts.error(e.message),
+            }
+        });
+    };
+    let reset_2fa = {
+        let name = user.username.clone();
+        move |_| {
+            let name = name.clone();
+            spawn_local(async move {
+                match reset_user_2fa(id).await {
+                    Ok(()) => {
+                        toasts.success(format!("Two-factor authentication removed for {name}."));
+                        on_changed.run(());
+                    }
+                    Err(e) => toasts.error(e.message),
+                }
+            });
+        }
+    };
+    let has_2fa = user.two_factor;
     let name = user.username.clone();
     let change = move |update: UserUpdate, done: String| {
         spawn_local(async move {
@@ -129,7 +163,17 @@ fn UserRow(user: UserView, admin: bool, on_changed: Callback<()>) -> impl IntoVi
     };
     view! {
         <tr data-username=user.username.clone() data-status=status.as_str()>
-            <td><strong>{user.username.clone()}</strong><div class="muted small">{user.email.clone()}</div></td>
+            <td><strong>{user.username.clone()}</strong>
+                {user.two_factor.then(|| view! { " " <span class="badge" title="Two-factor authentication is on">"2FA"</span> })}
+                <div class="muted small">{user.email.clone()}</div>
+                {move || reset_link.get().map(|link| view! {
+                    <div class="reset-link">
+                        <label class="small" for=format!("reset-{id}")>"One-time password link (24 h):"</label>
+                        <input id=format!("reset-{id}") class="secret-field" type="text" readonly=true prop:value=link
+                               on:focus=move |ev| { let _ = event_target::<leptos::web_sys::HtmlInputElement>(&ev).select(); }/>
+                    </div>
+                })}
+            </td>
             <td>
                 {if admin {
                     view! {
@@ -164,6 +208,8 @@ fn UserRow(user: UserView, admin: bool, on_changed: Callback<()>) -> impl IntoVi
                                     on:click=move |_| change(UserUpdate { status: Some(UserStatus::Active), ..Default::default() }, format!("Reactivated {n1}."))>"Reactivate"</button>
                             }.into_any()
                         }}
+                        <button type="button" class="button small" on:click=make_link>"Reset link"</button>
+                        {has_2fa.then(|| view! { <button type="button" class="button small" on:click=reset_2fa.clone()>"Reset 2FA"</button> })}
                         <button type="button" class="button small danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
                     }
                 })}
@@ -225,6 +271,55 @@ fn NewUserForm(on_created: Callback<()>) -> impl IntoView {
                 <button type="submit" class="button primary">"Create user"</button>
             </form>
             {form_error(error)}
+        </section>
+    }
+}
+
+/// Which roles must use two-factor authentication (admins).
+#[component]
+fn SecurityPolicyCard(on_changed: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let policy = Resource::new(|| (), |_| security_policy());
+    let chosen = RwSignal::new(Vec::<Role>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = policy.get() {
+            chosen.set(p.require_2fa);
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        spawn_local(async move {
+            match set_security_policy(SecurityPolicy { require_2fa: chosen.get_untracked() }).await {
+                Ok(p) => {
+                    let roles: Vec<&str> = p.require_2fa.iter().map(|r| r.as_str()).collect();
+                    toasts.success(if roles.is_empty() { "2FA is optional for every role.".to_string() } else { format!("2FA is now required for: {}.", roles.join(", ")) });
+                    on_changed.run(());
+                }
+                Err(e) => toasts.error(e.message),
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"Sign-in security"</h2>
+            <form class="inline-form" on:submit=save>
+                <fieldset class="checks">
+                    <legend>"Require two-factor authentication for"</legend>
+                    {Role::ALL.into_iter().map(|r| view! {
+                        <label class="check">
+                            <input type="checkbox" name=format!("require-2fa-{}", r.as_str())
+                                   prop:checked=move || chosen.get().contains(&r)
+                                   on:change=move |ev| {
+                                       let on = event_target_checked(&ev);
+                                       chosen.update(|c| { c.retain(|x| *x != r); if on { c.push(r); } });
+                                   }/>
+                            {r.as_str()}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <button type="submit" class="button">"Save"</button>
+            </form>
+            <p class="muted small">"Members of a required role who have not set it up can only do that until they have."</p>
         </section>
     }
 }

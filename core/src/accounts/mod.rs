@@ -218,6 +218,15 @@ impl Accounts {
         Ok(UserPage { users, total, page: q.page, per_page })
     }
 
+    /// One account: staff who read the account list see any; everyone sees themselves;
+    /// anyone else's id is "not found".
+    pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<UserView> {
+        if !policy::may_read_users(actor) && actor.key() != format!("user:{id}") {
+            return Err(AccountError::NotFound(id));
+        }
+        Ok(self.view(&self.target(id).await?))
+    }
+
     async fn target(&self, id: i64) -> Result<user::Model> {
         user::Entity::find_by_id(id).one(&self.db).await?.ok_or(AccountError::NotFound(id))
     }

@@ -200,10 +200,8 @@ pub fn ResetPage() -> impl IntoView {
                     Ok(Some(username)) => view! {
                         <p class="muted">"For the account " <strong>{username}</strong> "."</p>
                         <form method="post" on:submit=submit class="stack">
-                            <TextField id="reset-password" label="New password (at least 12 characters)" kind="password"
-                                       autocomplete="new-password" value=password error field="password"/>
-                            <TextField id="reset-confirm" label="Repeat the new password" kind="password"
-                                       autocomplete="new-password" value=confirm error field="confirm"/>
+                            <NewPasswordFields ids=("reset-password", "reset-confirm")
+                                labels=("New password (at least 12 characters)", "Repeat the new password") password confirm error/>
                             {form_error(error)}
                             <button type="submit" class="button primary" disabled=move || busy.get() || !ready.get()>"Set the new password"</button>
                         </form>
@@ -272,10 +270,8 @@ pub fn SetupPage() -> impl IntoView {
                         <form method="post" on:submit=submit class="stack">
                             <TextField id="setup-username" label="Username" autocomplete="username" value=username error field="username"/>
                             <TextField id="setup-email" label="Email" kind="email" autocomplete="email" value=email error field="email"/>
-                            <TextField id="setup-password" label="Password (at least 12 characters)" kind="password"
-                                       autocomplete="new-password" value=password error field="password"/>
-                            <TextField id="setup-confirm" label="Repeat the password" kind="password"
-                                       autocomplete="new-password" value=confirm error field="confirm"/>
+                            <NewPasswordFields ids=("setup-password", "setup-confirm")
+                                labels=("Password (at least 12 characters)", "Repeat the password") password confirm error/>
                             {form_error(error)}
                             <button type="submit" class="button primary" disabled=move || busy.get() || !ready.get()>"Create administrator"</button>
                         </form>
@@ -291,6 +287,21 @@ pub fn SetupPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// A new password typed twice (first-admin setup, reset link); the form compares them.
+#[component]
+fn NewPasswordFields(
+    ids: (&'static str, &'static str),
+    labels: (&'static str, &'static str),
+    password: RwSignal<String>,
+    confirm: RwSignal<String>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    view! {
+        <TextField id=ids.0 label=labels.0 kind="password" autocomplete="new-password" value=password error field="password"/>
+        <TextField id=ids.1 label=labels.1 kind="password" autocomplete="new-password" value=confirm error field="confirm"/>
     }
 }
 

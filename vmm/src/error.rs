@@ -1,0 +1,23 @@
+//! One error type for the engine; messages are libvirt's own words, trimmed.
+
+#[derive(Debug, thiserror::Error)]
+pub enum VmmError {
+    /// The host cannot be reached (daemon down, SSH refused, TLS failure).
+    #[error("cannot connect to {uri}: {message}")]
+    Connect { uri: String, message: String },
+    #[error("no domain named {0:?} on this host")]
+    NoDomain(String),
+    /// The action does not fit the domain's current state (start a running one, ...).
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("libvirt: {0}")]
+    Libvirt(String),
+    #[error("building domain XML: {0}")]
+    Xml(String),
+}
+
+impl VmmError {
+    pub(crate) fn libvirt(e: virt::error::Error) -> Self {
+        VmmError::Libvirt(e.message().trim().to_string())
+    }
+}

@@ -25,6 +25,22 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# QEMU must come from bookworm-backports: the machine's qemu-utils is the backports build, and
+# bookworm's qemu-system conflicts with it (design.md §5).
+backports_install() {
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local list=/etc/apt/sources.list.d/bookworm-backports.sources
+  if [ ! -f "$list" ]; then
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' >"$list"
+    apt_updated=""
+  fi
+  if [ -z "$apt_updated" ]; then log "apt-get update"; apt-get update -qq; apt_updated=1; fi
+  log "apt-get install -t bookworm-backports ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t bookworm-backports "${missing[@]}" >/dev/null
+}
+
 build() {
   apt_install build-essential pkg-config libvirt-dev ca-certificates curl
   # Node may come from another package source (its npm is bundled): Debian's npm would conflict.
@@ -72,9 +88,8 @@ start_libvirtd() {
 }
 
 runtime() {
-  # QEMU itself (from bookworm-backports, to match the preinstalled qemu-utils) comes with the
-  # VPS work; libvirtd already answers qemu:///system without it.
   apt_install docker.io nginx libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+  backports_install qemu-system-x86 qemu-system-common qemu-system-data seabios qemu-utils
   # Debian starts a system nginx on :80 when it can; Pier runs its own under a private prefix.
   start_dockerd
   start_libvirtd

@@ -85,6 +85,20 @@ pub mod policy {
         matches!(actor.role(), None | Some(Role::Admin))
     }
 
+    /// Hosts, IP pools and images: admins change them; support reads them.
+    pub fn may_manage_platform(actor: &Actor) -> bool {
+        matches!(actor.role(), None | Some(Role::Admin))
+    }
+
+    pub fn may_read_platform(actor: &Actor) -> bool {
+        matches!(actor.role(), None | Some(Role::Admin | Role::Support))
+    }
+
+    /// Plans (sizes and prices): admins and billing change them; everyone sees the active ones.
+    pub fn may_manage_plans(actor: &Actor) -> bool {
+        matches!(actor.role(), None | Some(Role::Admin | Role::Billing))
+    }
+
     /// Platform diagnostics (health checks, worker self-test): admins and support.
     pub fn may_run_diagnostics(actor: &Actor) -> bool {
         matches!(actor.role(), None | Some(Role::Admin | Role::Support))

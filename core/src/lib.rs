@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod audit;
+pub mod compute;
 pub mod config;
 pub mod db;
 pub mod entity;
@@ -36,6 +37,7 @@ pub struct Core {
     pub accounts: accounts::Accounts,
     pub sessions: sessions::DbSessionStore,
     pub settings: settings::Settings,
+    pub compute: compute::Compute,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +77,7 @@ impl Core {
         let sessions = sessions::DbSessionStore::new(db.clone());
         let settings = settings::Settings::new(db.clone());
         let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone(), secrets, settings.clone());
-        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings }
+        let compute = compute::Compute::new(db.clone(), audit.clone(), bus.clone());
+        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute }
     }
 }

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_jobs;
 mod m20261122_000002_accounts;
 mod m20261122_000003_security;
+mod m20261122_000004_hosts_plans;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_jobs::Migration),
             Box::new(m20261122_000002_accounts::Migration),
             Box::new(m20261122_000003_security::Migration),
+            Box::new(m20261122_000004_hosts_plans::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod compute;
 pub mod error;
 pub mod health;
 pub mod jobs;

@@ -2,8 +2,12 @@
 
 pub mod api_token;
 pub mod audit;
+pub mod host;
+pub mod ip_address;
+pub mod ip_pool;
 pub mod job;
 pub mod password_reset;
+pub mod plan;
 pub mod recovery_code;
 pub mod session;
 pub mod setting;

@@ -1,0 +1,63 @@
+//! The VPS platform: libvirt hosts (with a monitor that marks them unreachable and back),
+//! plans, and IP pools with allocation that never hands out an address twice.
+//! Talking to libvirt is `pier-vmm`'s job; this layer decides, persists and audits.
+
+pub mod hosts;
+pub mod ip_pools;
+pub mod plans;
+
+use crate::audit::Audit;
+use crate::events::EventBus;
+use pier_proto::{ApiError, ErrorCode};
+use sea_orm::{DatabaseConnection, DbErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComputeError {
+    #[error("{0}")]
+    Invalid(ApiError),
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl From<ComputeError> for ApiError {
+    fn from(e: ComputeError) -> Self {
+        match e {
+            ComputeError::Invalid(api) => api,
+            ComputeError::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
+            ComputeError::NotFound(what) => ApiError::not_found(what),
+            ComputeError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
+            ComputeError::Unavailable(m) => ApiError::new(ErrorCode::Unavailable, m),
+            ComputeError::Db(e) => {
+                tracing::error!(error = %e, "compute database failure");
+                ApiError::new(ErrorCode::Unavailable, "The database did not answer; try again.")
+            }
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ComputeError>;
+
+fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(e, DbErr::Query(_) | DbErr::Exec(_)) && e.to_string().to_lowercase().contains("unique")
+}
+
+#[derive(Clone)]
+pub struct Compute {
+    db: DatabaseConnection,
+    audit: Audit,
+    bus: EventBus,
+}
+
+impl Compute {
+    pub fn new(db: DatabaseConnection, audit: Audit, bus: EventBus) -> Self {
+        Self { db, audit, bus }
+    }
+}

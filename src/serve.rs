@@ -43,6 +43,8 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let setup_token = core.accounts.issue_setup_token().await.map_err(|e| ServeError::Recovery(format!("setup token: {e}")))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_handles = core.jobs.spawn_workers(workers, stop_rx);
+    // Ends with the process (it only reads libvirt and writes host status).
+    let _host_monitor = core.compute.spawn_host_monitor(pier_core::compute::hosts::PROBE_EVERY);
 
     if !site_dir.join("pkg").is_dir() {
         tracing::warn!(site = %site_dir.display(), "browser assets not found: build them with `cargo leptos build --release` or set PIER_SITE_DIR");

@@ -27,6 +27,12 @@ struct World {
     admins_key: i64,
     admins_key2: i64,
     admins_token: i64,
+    /// A fresh host (no pools), a fresh plan, and a fresh IP pool on the fixture host.
+    host: i64,
+    host_name: String,
+    plan: i64,
+    pool: i64,
+    n: u32,
 }
 
 struct Row {
@@ -47,6 +53,21 @@ const ADMIN: [bool; 4] = [true, false, false, false];
 const STAFF: [bool; 4] = [true, true, false, false];
 const READERS: [bool; 4] = [true, true, true, false];
 const NOBODY: [bool; 4] = [false, false, false, false];
+const PLAN_MANAGERS: [bool; 4] = [true, false, true, false];
+
+fn host_settings(name: &str) -> Value {
+    json!({"name": name, "uri": "test:///default", "storage_dir": format!("/tmp/pier-authz/{name}"), "cpu_overcommit": 4.0, "ram_overcommit": 1.0})
+}
+
+fn plan_settings(name: &str) -> Value {
+    json!({"name": name, "vcpus": 1, "memory_mib": 512, "disk_gb": 10, "snapshot_limit": 1})
+}
+
+/// A /24 of its own for the n-th pool, so pools on one host never overlap.
+fn pool_for(host: i64, n: u32, name: &str) -> Value {
+    let net = format!("10.{}.{}", 100 + n / 250, n % 250);
+    json!({"host_id": host, "name": name, "cidr": format!("{net}.0/24"), "gateway": format!("{net}.1"), "range_start": format!("{net}.10"), "range_end": format!("{net}.20")})
+}
 
 fn matrix() -> Vec<Row> {
     vec![
@@ -68,6 +89,16 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:reset_user_2fa", body: |w, _| json!({"id": w.victim}), allowed: ADMIN },
         Row { endpoint: "fn:security_policy", body: none, allowed: READERS },
         Row { endpoint: "fn:set_security_policy", body: |_, _| json!({"policy": {"require_2fa": []}}), allowed: ADMIN },
+        Row { endpoint: "fn:list_hosts", body: none, allowed: STAFF },
+        Row { endpoint: "fn:save_host", body: |_, role| json!({"id": null, "settings": host_settings(&format!("h-{role}"))}), allowed: ADMIN },
+        Row { endpoint: "fn:check_host", body: |w, _| json!({"id": w.host}), allowed: STAFF },
+        Row { endpoint: "fn:delete_host", body: |w, _| json!({"id": w.host, "confirm": w.host_name}), allowed: ADMIN },
+        Row { endpoint: "fn:list_plans", body: none, allowed: ALL },
+        Row { endpoint: "fn:save_plan", body: |_, role| json!({"id": null, "settings": plan_settings(&format!("p-{role}"))}), allowed: PLAN_MANAGERS },
+        Row { endpoint: "fn:delete_plan", body: |w, _| json!({"id": w.plan}), allowed: PLAN_MANAGERS },
+        Row { endpoint: "fn:list_ip_pools", body: none, allowed: STAFF },
+        Row { endpoint: "fn:create_ip_pool", body: |w, _| json!({"pool": pool_for(w.host, w.n + 5000, "made")}), allowed: ADMIN },
+        Row { endpoint: "fn:delete_ip_pool", body: |w, _| json!({"id": w.pool}), allowed: ADMIN },
         Row { endpoint: "fn:my_sessions", body: none, allowed: ALL },
         // Everyone may read the audit log; the rows are filtered (own entries unless staff).
         Row { endpoint: "fn:list_audit", body: |_, _| json!({"query": {}}), allowed: ALL },
@@ -154,13 +185,20 @@ struct Fixtures {
     admins_key: i64,
     admins_key2: i64,
     admins_token: i64,
+    pool_host: i64,
 }
 
 async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
     let k1 = post(admin, panel, "add_ssh_key", json!({"key": {"name": "one", "public_key": ED25519}})).await;
     let k2 = post(admin, panel, "add_ssh_key", json!({"key": {"name": "two", "public_key": ECDSA}})).await;
     let t = post(admin, panel, "create_api_token", json!({"token": {"name": "fixture", "scope": "full"}})).await;
-    Fixtures { admins_key: k1["id"].as_i64().unwrap(), admins_key2: k2["id"].as_i64().unwrap(), admins_token: t["view"]["id"].as_i64().unwrap() }
+    let h = post(admin, panel, "save_host", json!({"id": null, "settings": host_settings("pools")})).await;
+    Fixtures {
+        admins_key: k1["id"].as_i64().unwrap(),
+        admins_key2: k2["id"].as_i64().unwrap(),
+        admins_token: t["view"]["id"].as_i64().unwrap(),
+        pool_host: h["id"].as_i64().unwrap(),
+    }
 }
 
 struct Counter(std::sync::atomic::AtomicU32);
@@ -172,8 +210,18 @@ impl Counter {
 }
 
 async fn world(panel: &Panel, admin: &reqwest::Client, f: &Fixtures, n: &Counter) -> World {
-    let victim_name = format!("victim{}", n.next());
+    let n = n.next();
+    let victim_name = format!("victim{n}");
+    let host_name = format!("host{n}");
+    let host = post(admin, panel, "save_host", json!({"id": null, "settings": host_settings(&host_name)})).await["id"].as_i64().unwrap();
+    let plan = post(admin, panel, "save_plan", json!({"id": null, "settings": plan_settings(&format!("plan{n}"))})).await["id"].as_i64().unwrap();
+    let pool = post(admin, panel, "create_ip_pool", json!({"pool": pool_for(f.pool_host, n, &format!("pool{n}"))})).await["id"].as_i64().unwrap();
     World {
+        host,
+        host_name,
+        plan,
+        pool,
+        n,
         admins_job: panel.start_worker_test(admin, 600, 100).await,
         victim: panel.create_user(admin, &victim_name, "user", PASSWORD).await,
         victim_name,

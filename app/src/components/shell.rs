@@ -29,6 +29,8 @@ enum Audience {
     Everyone,
     Staff,
     Admins,
+    /// Admins and billing (plans).
+    PlanManagers,
 }
 
 fn may_see(role: Role, audience: Audience) -> bool {
@@ -36,6 +38,7 @@ fn may_see(role: Role, audience: Audience) -> bool {
         Audience::Everyone => true,
         Audience::Staff => matches!(role, Role::Admin | Role::Support),
         Audience::Admins => role == Role::Admin,
+        Audience::PlanManagers => matches!(role, Role::Admin | Role::Billing),
     }
 }
 
@@ -76,6 +79,8 @@ const NAV: &[(&str, &[NavItem])] = &[
     (
         "Administration",
         &[
+            NavItem { href: "/hosts", label: "Hosts", icon: "hosts", in_bottom_bar: false, audience: Audience::Staff },
+            NavItem { href: "/plans", label: "Plans", icon: "plans", in_bottom_bar: false, audience: Audience::PlanManagers },
             NavItem { href: "/users", label: "Users", icon: "users", in_bottom_bar: false, audience: Audience::Admins },
             NavItem { href: "/audit", label: "Audit log", icon: "audit", in_bottom_bar: false, audience: Audience::Staff },
             NavItem { href: "/system", label: "System", icon: "system", in_bottom_bar: false, audience: Audience::Staff },

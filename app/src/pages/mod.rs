@@ -1,9 +1,11 @@
 pub mod audit;
 pub mod credentials;
+pub mod hosts;
 pub mod jobs;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod plans;
 pub mod profile;
 pub mod system;
 pub mod upcoming;

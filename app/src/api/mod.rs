@@ -3,6 +3,8 @@
 //! Arguments travel as JSON (not the default URL form): job parameters are nested JSON values.
 //! Endpoints are named (`/api/fn/<name>`) so scripts and tests have stable URLs.
 
+pub mod compute;
+
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 // Types are named by path: `#[server]` generates a struct named after each function

@@ -1,0 +1,73 @@
+//! Server functions for the VPS platform: hosts, plans, IP pools. Thin: authenticate, call one
+//! `Compute` method, map the error.
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use pier_proto::compute::{HostSettings, HostView, IpPoolView, NewIpPool, PlanSettings, PlanView};
+use pier_proto::ApiError;
+
+#[server(prefix = "/api/fn", endpoint = "list_hosts", input = Json)]
+pub async fn list_hosts() -> Result<Vec<HostView>, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.compute.list_hosts(&actor).await?)
+}
+
+/// `id`: `None` registers a new host.
+#[server(prefix = "/api/fn", endpoint = "save_host", input = Json)]
+pub async fn save_host(id: Option<i64>, settings: HostSettings) -> Result<HostView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.save_host(&actor, id, settings, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_host", input = Json)]
+pub async fn delete_host(id: i64, confirm: String) -> Result<(), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.delete_host(&actor, id, &confirm, &ctx).await?)
+}
+
+/// Probes the host now (staff) instead of waiting for the monitor.
+#[server(prefix = "/api/fn", endpoint = "check_host", input = Json)]
+pub async fn check_host(id: i64) -> Result<HostView, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    let core = ssr::core()?;
+    core.compute.get_host(&actor, id).await?;
+    Ok(core.compute.probe_host(id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_plans", input = Json)]
+pub async fn list_plans() -> Result<Vec<PlanView>, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.compute.list_plans(&actor).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "save_plan", input = Json)]
+pub async fn save_plan(id: Option<i64>, settings: PlanSettings) -> Result<PlanView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.save_plan(&actor, id, settings, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_plan", input = Json)]
+pub async fn delete_plan(id: i64) -> Result<(), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.delete_plan(&actor, id, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_ip_pools", input = Json)]
+pub async fn list_ip_pools() -> Result<Vec<IpPoolView>, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.compute.list_ip_pools(&actor).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "create_ip_pool", input = Json)]
+pub async fn create_ip_pool(pool: NewIpPool) -> Result<IpPoolView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.create_ip_pool(&actor, pool, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_ip_pool", input = Json)]
+pub async fn delete_ip_pool(id: i64) -> Result<(), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.delete_ip_pool(&actor, id, &ctx).await?)
+}

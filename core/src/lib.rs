@@ -72,6 +72,7 @@ impl Core {
         let mut registry = Registry::new();
         registry.register(Arc::new(jobs::kinds::SystemCheck { checker: health.clone() }));
         registry.register(Arc::new(jobs::kinds::WorkerTest));
+        registry.register(Arc::new(compute::images::InspectImage { db: db.clone() }));
         let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
         let audit = audit::Audit::new(db.clone());
         let sessions = sessions::DbSessionStore::new(db.clone());

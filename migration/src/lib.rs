@@ -7,6 +7,7 @@ mod m20261122_000001_jobs;
 mod m20261122_000002_accounts;
 mod m20261122_000003_security;
 mod m20261122_000004_hosts_plans;
+mod m20261122_000005_images;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_accounts::Migration),
             Box::new(m20261122_000003_security::Migration),
             Box::new(m20261122_000004_hosts_plans::Migration),
+            Box::new(m20261122_000005_images::Migration),
         ]
     }
 }

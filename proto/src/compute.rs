@@ -362,3 +362,99 @@ mod tests {
         assert_eq!(PlanSettings { traffic_gb: Some(0), ..p }.validate().unwrap_err().field.as_deref(), Some("traffic_gb"));
     }
 }
+
+pub const OS_FAMILIES: [&str; 8] = ["debian", "ubuntu", "almalinux", "rocky", "fedora", "centos", "alpine", "other"];
+pub const KIND_IMAGE_INSPECT: &str = "image.inspect";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageStatus {
+    /// Being inspected and checksummed (a job).
+    Checking,
+    Ready,
+    /// Refused; `error` says why.
+    Failed,
+}
+
+impl ImageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageStatus::Checking => "checking",
+            ImageStatus::Ready => "ready",
+            ImageStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> ImageStatus {
+        match s {
+            "ready" => ImageStatus::Ready,
+            "failed" => ImageStatus::Failed,
+            _ => ImageStatus::Checking,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageView {
+    pub id: i64,
+    pub name: String,
+    pub os_family: String,
+    pub os_version: String,
+    pub default_user: String,
+    pub path: String,
+    #[serde(default)]
+    pub format: Option<String>,
+    #[serde(default)]
+    pub virtual_size: Option<u64>,
+    #[serde(default)]
+    pub file_size: Option<u64>,
+    #[serde(default)]
+    pub sha256: Option<String>,
+    pub min_disk_gb: u32,
+    pub public: bool,
+    pub status: ImageStatus,
+    #[serde(default)]
+    pub error: Option<String>,
+    pub created_at: String,
+}
+
+/// Registering an image file that is already on the panel's machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewImage {
+    pub name: String,
+    pub path: String,
+    pub os_family: String,
+    pub os_version: String,
+    pub default_user: String,
+    pub min_disk_gb: u32,
+    #[serde(default = "yes")]
+    pub public: bool,
+    /// When given, the file's SHA-256 must match (a download that went wrong is refused).
+    #[serde(default)]
+    pub expected_sha256: Option<String>,
+}
+
+impl NewImage {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        validate_slug("name", &self.name, "Image name")?;
+        validate_abs_path("path", &self.path)?;
+        if !OS_FAMILIES.contains(&self.os_family.as_str()) {
+            return Err(ApiError::invalid("os_family", format!("OS family: one of {}.", OS_FAMILIES.join(", "))));
+        }
+        let plain = |s: &str| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !plain(&self.os_version) {
+            return Err(ApiError::invalid("os_version", "OS version: 1–32 letters, digits, '.', '_' or '-' (e.g. 12 or 24.04)."));
+        }
+        crate::accounts::validate_username(&self.default_user)
+            .map_err(|_| ApiError::invalid("default_user", "Default login user: 3–32 lower-case letters, digits, '.', '_', '-' (e.g. debian)."))?;
+        if !(1..=2048).contains(&self.min_disk_gb) {
+            return Err(ApiError::invalid("min_disk_gb", "Minimum disk: 1 to 2048 GB."));
+        }
+        if let Some(sum) = &self.expected_sha256 {
+            if sum.len() != 64 || !sum.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ApiError::invalid("expected_sha256", "A SHA-256 checksum is 64 hexadecimal digits."));
+            }
+        }
+        Ok(())
+    }
+}

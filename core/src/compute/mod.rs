@@ -3,6 +3,7 @@
 //! Talking to libvirt is `pier-vmm`'s job; this layer decides, persists and audits.
 
 pub mod hosts;
+pub mod images;
 pub mod ip_pools;
 pub mod plans;
 

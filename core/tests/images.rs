@@ -1,0 +1,111 @@
+//! OS images through the real job pipeline and real `qemu-img`: a good qcow2 becomes ready with
+//! its size and checksum; a truncated qcow2, a text file, a checksum mismatch are refused with
+//! the reason in words.
+
+use pier_core::actor::{Actor, Role};
+use pier_core::config::Config;
+use pier_core::Core;
+use pier_proto::compute::{ImageStatus, NewImage};
+use pier_proto::jobs::JobState;
+use std::process::Command;
+use std::time::Duration;
+
+fn qemu_img_create(path: &std::path::Path, size: &str) {
+    let ok = Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(path).arg(size).status().expect("qemu-img runs");
+    assert!(ok.success());
+}
+
+fn image(name: &str, path: &std::path::Path) -> NewImage {
+    NewImage {
+        name: name.into(),
+        path: path.display().to_string(),
+        os_family: "debian".into(),
+        os_version: "12".into(),
+        default_user: "debian".into(),
+        min_disk_gb: 2,
+        public: true,
+        expected_sha256: None,
+    }
+}
+
+async fn settle(core: &Core, job: i64) -> pier_proto::jobs::JobView {
+    for _ in 0..200 {
+        let j = core.jobs.get(&Actor::System, job).await.unwrap();
+        if j.state.is_final() {
+            return j;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("job {job} did not finish");
+}
+
+#[tokio::test]
+async fn images_are_inspected_checksummed_or_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::load(None, Vec::new()).unwrap();
+    config.data_dir = dir.path().join("data");
+    let core = Core::open(config).await.unwrap();
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    let _workers = core.jobs.spawn_workers(2, stop_rx);
+    let admin = core
+        .accounts
+        .create_admin_from_cli(pier_proto::accounts::NewUser { username: "root".into(), email: "r@example.com".into(), password: "correct horse battery".into(), role: Role::Admin })
+        .await
+        .unwrap();
+    let admin = pier_core::accounts::actor_of(&admin);
+    let ctx = pier_core::audit::RequestContext::default();
+
+    let good = dir.path().join("good.qcow2");
+    qemu_img_create(&good, "1G");
+    let (img, job) = core.compute.register_image(&core.jobs, &admin, image("debian-12", &good), &ctx).await.unwrap();
+    assert_eq!(img.status, ImageStatus::Checking);
+    let done = settle(&core, job).await;
+    assert_eq!(done.state, JobState::Succeeded, "{}", done.message);
+    assert_eq!(done.progress, 100);
+    let ready = core.compute.list_images(&admin).await.unwrap().into_iter().find(|i| i.id == img.id).unwrap();
+    assert_eq!((ready.status, ready.format.as_deref(), ready.virtual_size), (ImageStatus::Ready, Some("qcow2"), Some(1 << 30)));
+    let expected = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(std::fs::read(&good).unwrap()))
+    };
+    assert_eq!(ready.sha256.as_deref(), Some(expected.as_str()));
+
+    // Refusals, each with its reason.
+    let truncated = dir.path().join("truncated.qcow2");
+    qemu_img_create(&truncated, "1G");
+    let bytes = std::fs::read(&truncated).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let text = dir.path().join("notes.img");
+    std::fs::write(&text, "just some text, not a disk\n".repeat(100)).unwrap();
+    let mut wrong_sum = image("wrong-sum", &good);
+    wrong_sum.expected_sha256 = Some("0".repeat(64));
+    for (new, says) in [
+        (image("truncated", &truncated), "damaged or truncated"),
+        (image("text", &text), "not a disk image"),
+        (wrong_sum, "checksum mismatch"),
+    ] {
+        let name = new.name.clone();
+        let (_, job) = core.compute.register_image(&core.jobs, &admin, new, &ctx).await.unwrap();
+        let done = settle(&core, job).await;
+        assert_eq!(done.state, JobState::Failed, "{name}");
+        let img = core.compute.list_images(&admin).await.unwrap().into_iter().find(|i| i.name == name).unwrap();
+        assert_eq!(img.status, ImageStatus::Failed);
+        assert!(img.error.as_deref().unwrap().contains(says), "{name}: {:?}", img.error);
+    }
+
+    // Bad input never reaches a job.
+    let missing = core.compute.register_image(&core.jobs, &admin, image("missing", &dir.path().join("nope.qcow2")), &ctx).await.unwrap_err();
+    assert_eq!(pier_proto::ApiError::from(missing).field.as_deref(), Some("path"));
+    let dup = core.compute.register_image(&core.jobs, &admin, image("debian-12", &good), &ctx).await.unwrap_err();
+    assert_eq!(pier_proto::ApiError::from(dup).field.as_deref(), Some("name"));
+
+    // Users see only ready public images; they cannot add any.
+    let user = core
+        .accounts
+        .create_user(&admin, pier_proto::accounts::NewUser { username: "uma".into(), email: "u@example.com".into(), password: "correct horse battery".into(), role: Role::User }, &ctx)
+        .await
+        .unwrap();
+    let user = pier_core::accounts::actor_of(&user);
+    assert_eq!(core.compute.list_images(&user).await.unwrap().iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), vec!["debian-12"]);
+    assert!(core.compute.register_image(&core.jobs, &user, image("mine", &good), &ctx).await.is_err());
+}

@@ -32,7 +32,14 @@ struct World {
     host_name: String,
     plan: i64,
     pool: i64,
+    /// The admin's fixture image.
+    image: i64,
     n: u32,
+}
+
+/// A tiny qcow2 the image rows register (made once per test process by `fixtures`).
+fn image_file() -> String {
+    format!("/tmp/pier-authz/disk-{}.qcow2", std::process::id())
 }
 
 struct Row {
@@ -99,6 +106,13 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:list_ip_pools", body: none, allowed: STAFF },
         Row { endpoint: "fn:create_ip_pool", body: |w, _| json!({"pool": pool_for(w.host, w.n + 5000, "made")}), allowed: ADMIN },
         Row { endpoint: "fn:delete_ip_pool", body: |w, _| json!({"id": w.pool}), allowed: ADMIN },
+        Row { endpoint: "fn:list_images", body: none, allowed: ALL },
+        Row {
+            endpoint: "fn:register_image",
+            body: |_, role| json!({"image": {"name": format!("img-{role}"), "path": image_file(), "os_family": "debian", "os_version": "12", "default_user": "debian", "min_disk_gb": 1}}),
+            allowed: ADMIN,
+        },
+        Row { endpoint: "fn:delete_image", body: |w, _| json!({"id": w.image}), allowed: ADMIN },
         Row { endpoint: "fn:my_sessions", body: none, allowed: ALL },
         // Everyone may read the audit log; the rows are filtered (own entries unless staff).
         Row { endpoint: "fn:list_audit", body: |_, _| json!({"query": {}}), allowed: ALL },
@@ -186,6 +200,7 @@ struct Fixtures {
     admins_key2: i64,
     admins_token: i64,
     pool_host: i64,
+    image: i64,
 }
 
 async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
@@ -193,11 +208,16 @@ async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
     let k2 = post(admin, panel, "add_ssh_key", json!({"key": {"name": "two", "public_key": ECDSA}})).await;
     let t = post(admin, panel, "create_api_token", json!({"token": {"name": "fixture", "scope": "full"}})).await;
     let h = post(admin, panel, "save_host", json!({"id": null, "settings": host_settings("pools")})).await;
+    std::fs::create_dir_all("/tmp/pier-authz").unwrap();
+    let made = std::process::Command::new("qemu-img").args(["create", "-q", "-f", "qcow2", &image_file(), "64M"]).status().unwrap();
+    assert!(made.success());
+    let image = post(admin, panel, "register_image", json!({"image": {"name": "fixture", "path": image_file(), "os_family": "debian", "os_version": "12", "default_user": "debian", "min_disk_gb": 1}})).await;
     Fixtures {
         admins_key: k1["id"].as_i64().unwrap(),
         admins_key2: k2["id"].as_i64().unwrap(),
         admins_token: t["view"]["id"].as_i64().unwrap(),
         pool_host: h["id"].as_i64().unwrap(),
+        image: image[0]["id"].as_i64().unwrap(),
     }
 }
 
@@ -221,6 +241,7 @@ async fn world(panel: &Panel, admin: &reqwest::Client, f: &Fixtures, n: &Counter
         host_name,
         plan,
         pool,
+        image: f.image,
         n,
         admins_job: panel.start_worker_test(admin, 600, 100).await,
         victim: panel.create_user(admin, &victim_name, "user", PASSWORD).await,

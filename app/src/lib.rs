@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/jobs") view=pages::jobs::JobsPage/>
                     <Route path=path!("/hosts") view=pages::hosts::HostsPage/>
                     <Route path=path!("/plans") view=pages::plans::PlansPage/>
+                    <Route path=path!("/images") view=pages::images::ImagesPage/>
                     <Route path=path!("/system") view=pages::system::SystemPage/>
                     <Route path=path!("/vps") view=|| view! { <pages::upcoming::Upcoming area="vps"/> }/>
                     <Route path=path!("/containers") view=|| view! { <pages::upcoming::Upcoming area="containers"/> }/>

@@ -71,3 +71,24 @@ pub async fn delete_ip_pool(id: i64) -> Result<(), ApiError> {
     let (actor, ctx) = ssr::actor()?;
     Ok(ssr::core()?.compute.delete_ip_pool(&actor, id, &ctx).await?)
 }
+
+#[server(prefix = "/api/fn", endpoint = "list_images", input = Json)]
+pub async fn list_images() -> Result<Vec<pier_proto::compute::ImageView>, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.compute.list_images(&actor).await?)
+}
+
+/// Registers an image file already on the panel's machine; answers the image and the id of the
+/// job that checks it (its progress bar is on the Jobs page and on the image).
+#[server(prefix = "/api/fn", endpoint = "register_image", input = Json)]
+pub async fn register_image(image: pier_proto::compute::NewImage) -> Result<(pier_proto::compute::ImageView, i64), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    let core = ssr::core()?;
+    Ok(core.compute.register_image(&core.jobs, &actor, image, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_image", input = Json)]
+pub async fn delete_image(id: i64) -> Result<(), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.delete_image(&actor, id, &ctx).await?)
+}

@@ -13,6 +13,7 @@ fn markup(name: &str) -> &'static str {
         "backups" => r#"<rect x="3" y="4" width="18" height="5" rx="1"/><path d="M5 9v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V9M10 13h4"/>"#,
         "jobs" => r#"<path d="M9 6h11M9 12h11M9 18h11"/><path d="M4 6l1 1 2-2M4 12l1 1 2-2M4 18l1 1 2-2"/>"#,
         "hosts" => r#"<rect x="2" y="4" width="20" height="12" rx="1.5"/><path d="M8 20h8M12 16v4"/>"#,
+        "images" => r#"<ellipse cx="12" cy="6" rx="8" ry="3"/><path d="M4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3"/>"#,
         "plans" => r#"<path d="M4 6h16M4 12h16M4 18h10"/><circle cx="19" cy="18" r="2"/>"#,
         "users" => r#"<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 13 0M16 4.5a3.5 3.5 0 0 1 0 7M18 14a6 6 0 0 1 3.5 6"/>"#,
         "audit" => r#"<path d="M14 3H6a1 1 0 0 0-1 1v16a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V8z"/><path d="M14 3v5h5M8 13h8M8 17h5"/>"#,

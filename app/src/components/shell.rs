@@ -80,6 +80,7 @@ const NAV: &[(&str, &[NavItem])] = &[
         "Administration",
         &[
             NavItem { href: "/hosts", label: "Hosts", icon: "hosts", in_bottom_bar: false, audience: Audience::Staff },
+            NavItem { href: "/images", label: "Images", icon: "images", in_bottom_bar: false, audience: Audience::Staff },
             NavItem { href: "/plans", label: "Plans", icon: "plans", in_bottom_bar: false, audience: Audience::PlanManagers },
             NavItem { href: "/users", label: "Users", icon: "users", in_bottom_bar: false, audience: Audience::Admins },
             NavItem { href: "/audit", label: "Audit log", icon: "audit", in_bottom_bar: false, audience: Audience::Staff },

@@ -1,6 +1,7 @@
 pub mod audit;
 pub mod credentials;
 pub mod hosts;
+pub mod images;
 pub mod jobs;
 pub mod login;
 pub mod not_found;

@@ -1,0 +1,186 @@
+//! OS images (staff): register an image file that is on the panel's machine, watch the check
+//! (qemu-img inspection and SHA-256) move to done, and see why a file was refused.
+
+use super::jobs::JobFeed;
+use crate::api::compute::{delete_image, list_images, register_image};
+use crate::components::empty::EmptyState;
+use crate::components::error_box::ErrorBox;
+use crate::components::form::{form_error, TextField};
+use crate::components::progress::ProgressBar;
+use crate::components::shell::use_current_user;
+use crate::components::toast::use_toasts;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use pier_proto::accounts::Role;
+use pier_proto::compute::{ImageStatus, ImageView, NewImage, OS_FAMILIES};
+use pier_proto::ApiError;
+
+fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / 1_073_741_824.0)
+}
+
+#[component]
+pub fn ImagesPage() -> impl IntoView {
+    let me = use_current_user().0;
+    let is_admin = move || me.get().and_then(|r| r.ok()).flatten().is_some_and(|u| u.role == Role::Admin);
+    let version = RwSignal::new(0u32);
+    let reload = move || version.update(|v| *v += 1);
+    let images = Resource::new(move || version.get(), |_| list_images());
+    let feed = JobFeed::new(50);
+    // When a check finishes, the image row changes: read the list again.
+    let finished = Memo::new(move |_| feed.jobs().iter().filter(|j| j.kind == pier_proto::compute::KIND_IMAGE_INSPECT && j.state.is_final()).count());
+    Effect::new(move |prev: Option<usize>| {
+        let now = finished.get();
+        if prev.is_some_and(|p| p != now) {
+            reload();
+        }
+        now
+    });
+    view! {
+        <Title text="Images"/>
+        <div class="page-head">
+            <h1>"OS images"</h1>
+            <p class="muted">"Cloud images VPS disks are made from (qcow2 or whole-disk raw). Each is checked with qemu-img and checksummed."</p>
+        </div>
+        <Show when=is_admin>
+            <ImageForm on_saved=Callback::new(move |_| reload())/>
+        </Show>
+        <section class="card">
+            <Transition fallback=|| view! { <p class="muted">"Loading images…"</p> }>
+                {move || images.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <EmptyState icon="images" title="No images yet" text="Register a cloud image file above."/> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap"><table class="table images">
+                            <thead><tr><th scope="col">"Image"</th><th scope="col">"OS"</th><th scope="col">"Format"</th>
+                                <th scope="col">"Size"</th><th scope="col">"Status"</th><th scope="col"></th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|i| view! { <ImageRow image=i feed admin=is_admin() on_changed=Callback::new(move |_| reload())/> }).collect_view()}
+                            </tbody>
+                        </table></div>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ImageRow(image: ImageView, feed: JobFeed, admin: bool, on_changed: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let id = image.id;
+    let target = format!("image:{id}");
+    let job = move || feed.jobs().into_iter().find(|j| j.target == target);
+    let remove = {
+        let name = image.name.clone();
+        move |_| {
+            let name = name.clone();
+            spawn_local(async move {
+                match delete_image(id).await {
+                    Ok(()) => {
+                        toasts.success(format!("Removed {name} (the file stays on disk)."));
+                        on_changed.run(());
+                    }
+                    Err(e) => toasts.error(e.message),
+                }
+            });
+        }
+    };
+    let status = image.status;
+    view! {
+        <tr data-image=image.name.clone() data-status=status.as_str()>
+            <td><strong>{image.name.clone()}</strong><div class="muted small"><code>{image.path.clone()}</code></div>
+                {image.sha256.clone().map(|s| view! { <div class="muted small" title=s.clone()>{format!("sha256 {}…", &s[..16])}</div> })}</td>
+            <td>{format!("{} {}", image.os_family, image.os_version)}<div class="muted small">{format!("user {}", image.default_user)}</div></td>
+            <td>{image.format.clone().unwrap_or_else(|| "-".into())}</td>
+            <td class="small">{image.virtual_size.map(gib).unwrap_or_else(|| "-".into())}
+                <div class="muted small">{format!("min disk {} GB", image.min_disk_gb)}</div></td>
+            <td>
+                {match status {
+                    ImageStatus::Ready => view! { <span class="badge badge-succeeded">"ready"</span> }.into_any(),
+                    ImageStatus::Failed => view! {
+                        <span class="badge badge-failed">"refused"</span>
+                        <div class="field-error small" role="alert">{image.error.clone().unwrap_or_default()}</div>
+                    }.into_any(),
+                    ImageStatus::Checking => view! {
+                        <span class="badge badge-running">"checking"</span>
+                        {move || job().map(|j| view! {
+                            <ProgressBar value=j.progress state=j.state label=format!("Checking {}", id)/>
+                            <div class="muted small">{j.message}</div>
+                        })}
+                    }.into_any(),
+                }}
+            </td>
+            <td>{admin.then(|| view! {
+                <button type="button" class="button small danger" aria-label=format!("Remove image {}", image.name) on:click=remove.clone()>"Remove"</button>
+            })}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let name = RwSignal::new(String::new());
+    let path = RwSignal::new(String::new());
+    let family = RwSignal::new(String::from("debian"));
+    let version = RwSignal::new(String::new());
+    let user = RwSignal::new(String::from("debian"));
+    let min_disk = RwSignal::new(String::from("2"));
+    let sha = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(min_disk_gb) = min_disk.get_untracked().trim().parse::<u32>() else {
+            return error.set(Some(ApiError::invalid("min_disk_gb", "Enter a whole number of GB.")));
+        };
+        let sum = sha.get_untracked().trim().to_lowercase();
+        let new = NewImage {
+            name: name.get_untracked().trim().into(),
+            path: path.get_untracked().trim().into(),
+            os_family: family.get_untracked(),
+            os_version: version.get_untracked().trim().into(),
+            default_user: user.get_untracked().trim().into(),
+            min_disk_gb,
+            public: true,
+            expected_sha256: (!sum.is_empty()).then_some(sum),
+        };
+        if let Err(e) = new.validate() {
+            return error.set(Some(e));
+        }
+        error.set(None);
+        spawn_local(async move {
+            match register_image(new).await {
+                Ok((img, job)) => {
+                    toasts.success(format!("Checking {} (job #{job}).", img.name));
+                    name.set(String::new());
+                    path.set(String::new());
+                    on_saved.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"Register an image file"</h2>
+            <form class="inline-form" on:submit=submit novalidate=true>
+                <TextField id="img-name" label="Name" value=name error field="name"/>
+                <TextField id="img-path" label="File on this machine" value=path error field="path"/>
+                <div class="field">
+                    <label for="img-family">"OS family"</label>
+                    <select id="img-family" on:change=move |ev| family.set(event_target_value(&ev))>
+                        {OS_FAMILIES.into_iter().map(|f| view! { <option value=f selected=f == "debian">{f}</option> }).collect_view()}
+                    </select>
+                </div>
+                <TextField id="img-version" label="Version" value=version error field="os_version"/>
+                <TextField id="img-user" label="Default login user" value=user error field="default_user"/>
+                <TextField id="img-disk" label="Minimum disk (GB)" value=min_disk error field="min_disk_gb"/>
+                <TextField id="img-sha" label="Expected SHA-256 (optional)" value=sha error field="expected_sha256"/>
+                <button type="submit" class="button primary">"Register"</button>
+            </form>
+            {form_error(error)}
+        </section>
+    }
+}

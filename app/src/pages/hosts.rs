@@ -62,6 +62,7 @@ pub fn HostsPage() -> impl IntoView {
         </div>
         <Show when=is_admin>
             <HostForm on_saved=Callback::new(move |_| reload())/>
+            <PoolForm hosts on_saved=Callback::new(move |_| reload())/>
         </Show>
         <Transition fallback=|| view! { <p class="muted">"Loading hosts…"</p> }>
             {move || hosts.get().map(|r| match r {
@@ -278,14 +279,13 @@ fn HostForm(on_saved: Callback<()>) -> impl IntoView {
             {form_error(error)}
             <p class="muted small">"qemu:///system is this machine; qemu+ssh://root@host/system reaches another (its SSH key must be in root's known hosts)."</p>
         </section>
-        <PoolForm on_saved/>
     }
 }
 
+/// `hosts`: the page's list, so a host added a moment ago is offered at once.
 #[component]
-fn PoolForm(on_saved: Callback<()>) -> impl IntoView {
+fn PoolForm(hosts: Resource<Result<Vec<HostView>, ApiError>>, on_saved: Callback<()>) -> impl IntoView {
     let toasts = use_toasts();
-    let hosts = Resource::new(|| (), |_| list_hosts());
     let host_id = RwSignal::new(None::<i64>);
     let name = RwSignal::new(String::from("public"));
     let cidr = RwSignal::new(String::new());
@@ -296,7 +296,7 @@ fn PoolForm(on_saved: Callback<()>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(host_id) = host_id.get_untracked().or_else(|| hosts.get_untracked().and_then(Result::ok).and_then(|l| l.first().map(|h| h.id))) else {
-            return error.set(Some(ApiError::invalid("host_id", "Add a host first.")));
+            return error.set(Some(ApiError::new(pier_proto::ErrorCode::InvalidInput, "Add a host first.")));
         };
         let pool = NewIpPool { host_id, name: name.get_untracked(), cidr: cidr.get_untracked(), gateway: gateway.get_untracked(), range_start: start.get_untracked(), range_end: end.get_untracked() };
         if let Err(e) = pool.validate() {
@@ -322,7 +322,7 @@ fn PoolForm(on_saved: Callback<()>) -> impl IntoView {
                     <select id="pool-host" on:change=move |ev| host_id.set(event_target_value(&ev).parse().ok())>
                         <Transition fallback=|| ()>
                             {move || hosts.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|h| view! {
-                                <option value=h.id.to_string()>{h.name}</option>
+                                <option value=h.id.to_string() selected=Some(h.id) == host_id.get()>{h.name}</option>
                             }).collect_view()}
                         </Transition>
                     </select>

@@ -64,12 +64,12 @@ fn refuse(status: StatusCode, error: ApiError) -> Response {
 }
 
 /// What a token of `scope` may call; `Err` is the refusal.
-fn token_may_call(path: &str, method: &Method, scope: TokenScope) -> Result<(), Response> {
-    let forbidden = |m: &str| Err(refuse(StatusCode::FORBIDDEN, ApiError::new(ErrorCode::Forbidden, m)));
+fn token_may_call(path: &str, method: &Method, scope: TokenScope) -> Result<(), (StatusCode, ApiError)> {
+    let forbidden = |m: &str| Err((StatusCode::FORBIDDEN, ApiError::new(ErrorCode::Forbidden, m)));
     let read_only = scope == TokenScope::ReadOnly;
     if let Some(name) = server_fn_name(path) {
         return match access_of(name) {
-            None => Err(refuse(StatusCode::NOT_FOUND, ApiError::not_found("API function"))),
+            None => Err((StatusCode::NOT_FOUND, ApiError::not_found("API function"))),
             Some(Access::Read) => Ok(()),
             Some(Access::Write) if !read_only => Ok(()),
             Some(Access::Write) => forbidden("This API token is read-only; this call changes something."),
@@ -103,8 +103,8 @@ pub async fn authenticate(State(state): State<ServerState>, session: Session, mu
         // A token request ignores any cookie: it is exactly its token.
         match state.core.accounts.authenticate_token(&token).await {
             Ok((u, used)) => {
-                if let Err(refusal) = token_may_call(&path, req.method(), used.scope) {
-                    return refusal;
+                if let Err((status, error)) = token_may_call(&path, req.method(), used.scope) {
+                    return refuse(status, error);
                 }
                 ctx.token = Some(used);
                 user = Some(u);

@@ -94,6 +94,24 @@ pub async fn same_origin(req: Request, next: Next) -> Response<Body> {
     next.run(req).await
 }
 
+/// Leptos answers every server-function error with 500. Our errors carry a stable code, so the
+/// status is restored from it here, in one place: a wrong password is a 401, not a server fault.
+pub async fn server_fn_status(req: Request, next: Next) -> Response<Body> {
+    let is_server_fn = req.uri().path().starts_with("/api/fn/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(err) = serde_json::from_slice::<ApiError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::origin_allowed;
@@ -115,22 +133,4 @@ mod tests {
         assert!(!origin_allowed(&headers(Some("http://evil.example"), "127.0.0.1:3000")));
         assert!(!origin_allowed(&headers(Some("null"), "127.0.0.1:3000")));
     }
-}
-
-/// Leptos answers every server-function error with 500. Our errors carry a stable code, so the
-/// status is restored from it here, in one place: a wrong password is a 401, not a server fault.
-pub async fn server_fn_status(req: Request, next: Next) -> Response<Body> {
-    let is_server_fn = req.uri().path().starts_with("/api/fn/");
-    let res = next.run(req).await;
-    if !is_server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    if let Ok(err) = serde_json::from_slice::<ApiError>(&bytes) {
-        parts.status = StatusCode::from_u16(err.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }

@@ -47,3 +47,9 @@ pub fn TextField(
         </div>
     }
 }
+
+/// Selects a read-only field's whole text when it gets focus (one-time secrets and links, so
+/// one tap or click is enough to copy them).
+pub fn select_all(ev: leptos::ev::FocusEvent) {
+    event_target::<leptos::web_sys::HtmlInputElement>(&ev).select();
+}

@@ -36,6 +36,25 @@ impl Toasts {
     pub fn success(&self, text: impl Into<String>) {
         self.show(ToastKind::Success, text)
     }
+    /// Runs a button's server call: on success a toast saying `done(&result)` and then `after`;
+    /// on failure the error's message as a toast. (Forms show errors under their fields instead.)
+    pub fn act<T: 'static>(
+        self,
+        call: impl std::future::Future<Output = Result<T, pier_proto::ApiError>> + 'static,
+        done: impl FnOnce(&T) -> String + 'static,
+        after: Callback<()>,
+    ) {
+        leptos::task::spawn_local(async move {
+            match call.await {
+                Ok(value) => {
+                    self.success(done(&value));
+                    after.run(());
+                }
+                Err(e) => self.error(e.message),
+            }
+        });
+    }
+
     pub fn error(&self, text: impl Into<String>) {
         self.show(ToastKind::Error, text)
     }

@@ -196,15 +196,7 @@ pub fn SshKeySection() -> impl IntoView {
         });
     };
     let remove = move |id: i64, label: String| {
-        spawn_local(async move {
-            match delete_ssh_key(id).await {
-                Ok(()) => {
-                    toasts.success(format!("Deleted {label}."));
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.error(e.message),
-            }
-        });
+        toasts.act(delete_ssh_key(id), move |_| format!("Deleted {label}."), Callback::new(move |_| version.update(|v| *v += 1)));
     };
     view! {
         <section class="card" id="ssh-keys">
@@ -277,15 +269,7 @@ pub fn ApiTokenSection() -> impl IntoView {
         });
     };
     let revoke = move |id: i64, label: String| {
-        spawn_local(async move {
-            match revoke_api_token(id).await {
-                Ok(()) => {
-                    toasts.success(format!("Revoked {label}."));
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.error(e.message),
-            }
-        });
+        toasts.act(revoke_api_token(id), move |_| format!("Revoked {label}."), Callback::new(move |_| version.update(|v| *v += 1)));
     };
     view! {
         <section class="card" id="api-tokens">
@@ -296,7 +280,7 @@ pub fn ApiTokenSection() -> impl IntoView {
                 <div class="notice" role="status">
                     <p><strong>"Copy your new token now; it will not be shown again."</strong></p>
                     <input id="new-token" class="secret-field" type="text" readonly=true prop:value=t
-                           on:focus=move |ev| { let _ = event_target::<leptos::web_sys::HtmlInputElement>(&ev).select(); }/>
+                           on:focus=crate::components::form::select_all/>
                     <button type="button" class="button small" on:click=move |_| fresh.set(None)>"Done"</button>
                 </div>
             })}

@@ -22,7 +22,7 @@ use pier_proto::ApiError;
 /// A used/limit bar with its numbers in words.
 #[component]
 fn Meter(label: &'static str, used: u64, limit: u64, unit: &'static str) -> impl IntoView {
-    let pct = if limit == 0 { 0 } else { (used * 100 / limit).min(100) };
+    let pct = (used * 100).checked_div(limit).unwrap_or(0).min(100);
     let fill = if pct >= 90 { "meter-fill meter-high" } else { "meter-fill" };
     view! {
         <div class="meter-row">
@@ -122,30 +122,18 @@ fn HostCard(host: HostView, pools: Vec<IpPoolView>, admin: bool, on_changed: Cal
         move |_| {
             let mut s = settings.clone();
             s.maintenance = !s.maintenance;
-            spawn_local(async move {
-                match save_host(Some(id), s).await {
-                    Ok(h) => {
-                        toasts.success(if h.maintenance { format!("{} is in maintenance: no new VPSs go there.", h.name) } else { format!("{} takes new VPSs again.", h.name) });
-                        on_changed.run(());
-                    }
-                    Err(e) => toasts.error(e.message),
-                }
-            });
+            toasts.act(
+                save_host(Some(id), s),
+                |h| if h.maintenance { format!("{} is in maintenance: no new VPSs go there.", h.name) } else { format!("{} takes new VPSs again.", h.name) },
+                on_changed,
+            );
         }
     };
     let delete = {
         let name = name.clone();
         Callback::new(move |_| {
-            let name = name.clone();
-            spawn_local(async move {
-                match delete_host(id, name.clone()).await {
-                    Ok(()) => {
-                        toasts.success(format!("Removed {name} from Pier (the machine itself is untouched)."));
-                        on_changed.run(());
-                    }
-                    Err(e) => toasts.error(e.message),
-                }
-            });
+            let done = format!("Removed {name} from Pier (the machine itself is untouched).");
+            toasts.act(delete_host(id, name.clone()), move |_| done, on_changed);
         })
     };
     let cap = host.capacity.clone();
@@ -196,17 +184,7 @@ fn HostCard(host: HostView, pools: Vec<IpPoolView>, admin: bool, on_changed: Cal
 #[component]
 fn PoolList(pools: Vec<IpPoolView>, admin: bool, on_changed: Callback<()>) -> impl IntoView {
     let toasts = use_toasts();
-    let remove = move |id: i64, name: String| {
-        spawn_local(async move {
-            match delete_ip_pool(id).await {
-                Ok(()) => {
-                    toasts.success(format!("Deleted pool {name}."));
-                    on_changed.run(());
-                }
-                Err(e) => toasts.error(e.message),
-            }
-        });
-    };
+    let remove = move |id: i64, name: String| toasts.act(delete_ip_pool(id), move |_| format!("Deleted pool {name}."), on_changed);
     (!pools.is_empty()).then(|| view! {
         <h3 class="small">"IP pools"</h3>
         <ul class="pool-list">

@@ -75,16 +75,8 @@ fn ImageRow(image: ImageView, feed: JobFeed, admin: bool, on_changed: Callback<(
     let remove = {
         let name = image.name.clone();
         move |_| {
-            let name = name.clone();
-            spawn_local(async move {
-                match delete_image(id).await {
-                    Ok(()) => {
-                        toasts.success(format!("Removed {name} (the file stays on disk)."));
-                        on_changed.run(());
-                    }
-                    Err(e) => toasts.error(e.message),
-                }
-            });
+            let done = format!("Removed {name} (the file stays on disk).");
+            toasts.act(delete_image(id), move |_| done, on_changed);
         }
     };
     let status = image.status;

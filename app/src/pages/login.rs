@@ -163,7 +163,7 @@ fn SecondFactorForm(next: String, back: RwSignal<bool>) -> impl IntoView {
 pub fn ResetPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
-    let state = Resource::new(token, |t| reset_state(t));
+    let state = Resource::new(token, reset_state);
     let password = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -223,7 +223,7 @@ pub fn ResetPage() -> impl IntoView {
 pub fn SetupPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
-    let valid = Resource::new(token, |t| setup_state(t));
+    let valid = Resource::new(token, setup_state);
     let username = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

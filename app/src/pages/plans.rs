@@ -29,30 +29,17 @@ pub fn PlansPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let reload = move || version.update(|v| *v += 1);
     let plans = Resource::new(move || version.get(), |_| list_plans());
+    let after = Callback::new(move |_| reload());
     let toggle = move |p: PlanView| {
         let mut s = settings_of(&p);
         s.active = !s.active;
-        spawn_local(async move {
-            match save_plan(Some(p.id), s).await {
-                Ok(p) => {
-                    toasts.success(if p.active { format!("{} is offered again.", p.name) } else { format!("{} is no longer offered.", p.name) });
-                    reload();
-                }
-                Err(e) => toasts.error(e.message),
-            }
-        });
+        toasts.act(
+            save_plan(Some(p.id), s),
+            |p| if p.active { format!("{} is offered again.", p.name) } else { format!("{} is no longer offered.", p.name) },
+            after,
+        );
     };
-    let remove = move |p: PlanView| {
-        spawn_local(async move {
-            match delete_plan(p.id).await {
-                Ok(()) => {
-                    toasts.success(format!("Deleted {}.", p.name));
-                    reload();
-                }
-                Err(e) => toasts.error(e.message),
-            }
-        });
-    };
+    let remove = move |p: PlanView| toasts.act(delete_plan(p.id), move |_| format!("Deleted {}.", p.name), after);
     view! {
         <Title text="Plans"/>
         <div class="page-head">

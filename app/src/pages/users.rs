@@ -112,44 +112,18 @@ fn UserRow(user: UserView, admin: bool, on_changed: Callback<()>) -> impl IntoVi
     let reset_2fa = {
         let name = user.username.clone();
         move |_| {
-            let name = name.clone();
-            spawn_local(async move {
-                match reset_user_2fa(id).await {
-                    Ok(()) => {
-                        toasts.success(format!("Two-factor authentication removed for {name}."));
-                        on_changed.run(());
-                    }
-                    Err(e) => toasts.error(e.message),
-                }
-            });
+            let done = format!("Two-factor authentication removed for {name}.");
+            toasts.act(reset_user_2fa(id), move |_| done, on_changed);
         }
     };
     let has_2fa = user.two_factor;
     let name = user.username.clone();
-    let change = move |update: UserUpdate, done: String| {
-        spawn_local(async move {
-            match update_user(id, update).await {
-                Ok(_) => {
-                    toasts.success(done);
-                    on_changed.run(());
-                }
-                Err(e) => toasts.error(e.message),
-            }
-        });
-    };
+    let change = move |update: UserUpdate, done: String| toasts.act(update_user(id, update), move |_| done, on_changed);
     let delete = {
         let name = name.clone();
         Callback::new(move |_| {
-            let name = name.clone();
-            spawn_local(async move {
-                match delete_user(id, name.clone()).await {
-                    Ok(()) => {
-                        toasts.success(format!("Deleted {name}."));
-                        on_changed.run(());
-                    }
-                    Err(e) => toasts.error(e.message),
-                }
-            });
+            let done = format!("Deleted {name}.");
+            toasts.act(delete_user(id, name.clone()), move |_| done, on_changed);
         })
     };
     let status = user.status;
@@ -170,7 +144,7 @@ fn UserRow(user: UserView, admin: bool, on_changed: Callback<()>) -> impl IntoVi
                     <div class="reset-link">
                         <label class="small" for=format!("reset-{id}")>"One-time password link (24 h):"</label>
                         <input id=format!("reset-{id}") class="secret-field" type="text" readonly=true prop:value=link
-                               on:focus=move |ev| { let _ = event_target::<leptos::web_sys::HtmlInputElement>(&ev).select(); }/>
+                               on:focus=crate::components::form::select_all/>
                     </div>
                 })}
             </td>

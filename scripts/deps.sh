@@ -88,7 +88,7 @@ start_libvirtd() {
 }
 
 runtime() {
-  apt_install docker.io nginx libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+  apt_install docker.io nginx libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients genisoimage
   backports_install qemu-system-x86 qemu-system-common qemu-system-data seabios qemu-utils
   # Debian starts a system nginx on :80 when it can; Pier runs its own under a private prefix.
   start_dockerd

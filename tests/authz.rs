@@ -106,6 +106,13 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:list_ip_pools", body: none, allowed: STAFF },
         Row { endpoint: "fn:create_ip_pool", body: |w, _| json!({"pool": pool_for(w.host, w.n + 5000, "made")}), allowed: ADMIN },
         Row { endpoint: "fn:delete_ip_pool", body: |w, _| json!({"id": w.pool}), allowed: ADMIN },
+        Row { endpoint: "fn:list_vps", body: none, allowed: ALL },
+        // Everyone may create their own VPS from a plan (private network: no pool needed).
+        Row {
+            endpoint: "fn:create_vps",
+            body: |w, role| json!({"vps": {"name": format!("vps-{role}"), "hostname": "web.example.com", "plan_id": w.plan, "image_id": w.image, "network": "private", "start": false}}),
+            allowed: ALL,
+        },
         Row { endpoint: "fn:list_images", body: none, allowed: ALL },
         Row {
             endpoint: "fn:register_image",

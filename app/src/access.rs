@@ -53,6 +53,8 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("list_images", Access::Read),
     ("register_image", Access::Write),
     ("delete_image", Access::Write),
+    ("list_vps", Access::Read),
+    ("create_vps", Access::Write),
     ("my_sessions", Access::SessionOnly),
     ("revoke_session", Access::SessionOnly),
     ("change_password", Access::SessionOnly),

@@ -78,7 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/plans") view=pages::plans::PlansPage/>
                     <Route path=path!("/images") view=pages::images::ImagesPage/>
                     <Route path=path!("/system") view=pages::system::SystemPage/>
-                    <Route path=path!("/vps") view=|| view! { <pages::upcoming::Upcoming area="vps"/> }/>
+                    <Route path=path!("/vps") view=pages::vps::VpsPage/>
                     <Route path=path!("/containers") view=|| view! { <pages::upcoming::Upcoming area="containers"/> }/>
                     <Route path=path!("/sites") view=|| view! { <pages::upcoming::Upcoming area="sites"/> }/>
                     <Route path=path!("/certificates") view=|| view! { <pages::upcoming::Upcoming area="certificates"/> }/>

@@ -73,6 +73,7 @@ impl Core {
         registry.register(Arc::new(jobs::kinds::SystemCheck { checker: health.clone() }));
         registry.register(Arc::new(jobs::kinds::WorkerTest));
         registry.register(Arc::new(compute::images::InspectImage { db: db.clone() }));
+        registry.register(Arc::new(compute::vps::CreateVps { db: db.clone() }));
         let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
         let audit = audit::Audit::new(db.clone());
         let sessions = sessions::DbSessionStore::new(db.clone());

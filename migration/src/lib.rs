@@ -8,6 +8,7 @@ mod m20261122_000002_accounts;
 mod m20261122_000003_security;
 mod m20261122_000004_hosts_plans;
 mod m20261122_000005_images;
+mod m20261122_000006_vps;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_security::Migration),
             Box::new(m20261122_000004_hosts_plans::Migration),
             Box::new(m20261122_000005_images::Migration),
+            Box::new(m20261122_000006_vps::Migration),
         ]
     }
 }

@@ -12,5 +12,6 @@ pub mod health;
 pub mod jobs;
 pub mod live;
 pub mod security;
+pub mod vps;
 
 pub use error::{ApiError, ErrorCode};

@@ -92,3 +92,18 @@ pub async fn delete_image(id: i64) -> Result<(), ApiError> {
     let (actor, ctx) = ssr::actor()?;
     Ok(ssr::core()?.compute.delete_image(&actor, id, &ctx).await?)
 }
+
+/// Staff: every VPS; others: their own.
+#[server(prefix = "/api/fn", endpoint = "list_vps", input = Json)]
+pub async fn list_vps() -> Result<Vec<pier_proto::vps::VpsView>, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.compute.list_vps(&actor).await?)
+}
+
+/// Starts creating a VPS; answers the VPS (provisioning) and the id of the job building it.
+#[server(prefix = "/api/fn", endpoint = "create_vps", input = Json)]
+pub async fn create_vps(vps: pier_proto::vps::NewVps) -> Result<(pier_proto::vps::VpsView, i64), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    let core = ssr::core()?;
+    Ok(core.compute.create_vps(&core.jobs, &actor, vps, &ctx).await?)
+}

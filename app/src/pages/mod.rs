@@ -10,4 +10,5 @@ pub mod plans;
 pub mod profile;
 pub mod system;
 pub mod upcoming;
+pub mod vps;
 pub mod users;

@@ -69,19 +69,19 @@ impl Compute {
         }
     }
 
-    async fn host_view(&self, m: &host::Model) -> Result<HostView> {
+    pub(super) async fn host_view(&self, m: &host::Model) -> Result<HostView> {
         let facts: Option<HostFacts> = m.info.as_deref().and_then(|j| serde_json::from_str(j).ok());
         let disk = is_local(&m.uri).then(|| disk_space(&m.storage_dir)).flatten();
+        let (vcpus_allocated, memory_allocated_mib, disk_allocated_gb, vps_count) = self.allocated_on(m.id).await?;
         let capacity = HostCapacity {
             vcpus_allowed: facts.as_ref().map(|f| (f.cpus as f64 * m.cpu_overcommit).floor() as u32).unwrap_or(0),
             memory_allowed_mib: facts.as_ref().map(|f| ((f.memory_kib / 1024) as f64 * m.ram_overcommit).floor() as u64).unwrap_or(0),
             memory_free_mib: facts.as_ref().map(|f| f.free_memory_kib / 1024).unwrap_or(0),
             disk_total_gb: disk.map(|d| d.0),
             disk_free_gb: disk.map(|d| d.1),
-            // VPS records arrive with the VPS service; until then nothing is allocated.
-            vcpus_allocated: 0,
-            memory_allocated_mib: 0,
-            disk_allocated_gb: 0,
+            vcpus_allocated,
+            memory_allocated_mib,
+            disk_allocated_gb,
         };
         Ok(HostView {
             id: m.id,
@@ -96,11 +96,11 @@ impl Compute {
             checked_at: m.checked_at.and_then(|t| t.format(&Rfc3339).ok()),
             facts,
             capacity,
-            vps_count: 0,
+            vps_count,
         })
     }
 
-    async fn host_row(&self, id: i64) -> Result<host::Model> {
+    pub(super) async fn host_row(&self, id: i64) -> Result<host::Model> {
         host::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| ComputeError::NotFound(format!("Host {id}")))
     }
 

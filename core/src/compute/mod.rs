@@ -2,10 +2,12 @@
 //! plans, and IP pools with allocation that never hands out an address twice.
 //! Talking to libvirt is `pier-vmm`'s job; this layer decides, persists and audits.
 
+pub mod cloud_init;
 pub mod hosts;
 pub mod images;
 pub mod ip_pools;
 pub mod plans;
+pub mod vps;
 
 use crate::audit::Audit;
 use crate::events::EventBus;

@@ -15,3 +15,4 @@ pub mod setting;
 pub mod setup_token;
 pub mod ssh_key;
 pub mod user;
+pub mod vps;

@@ -2,13 +2,15 @@
 //! its size and checksum; a truncated qcow2, a text file, a checksum mismatch are refused with
 //! the reason in words.
 
-use pier_core::actor::{Actor, Role};
+mod common;
+
+use common::settle;
+use pier_core::actor::Role;
 use pier_core::config::Config;
 use pier_core::Core;
 use pier_proto::compute::{ImageStatus, NewImage};
 use pier_proto::jobs::JobState;
 use std::process::Command;
-use std::time::Duration;
 
 fn qemu_img_create(path: &std::path::Path, size: &str) {
     let ok = Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(path).arg(size).status().expect("qemu-img runs");
@@ -26,17 +28,6 @@ fn image(name: &str, path: &std::path::Path) -> NewImage {
         public: true,
         expected_sha256: None,
     }
-}
-
-async fn settle(core: &Core, job: i64) -> pier_proto::jobs::JobView {
-    for _ in 0..200 {
-        let j = core.jobs.get(&Actor::System, job).await.unwrap();
-        if j.state.is_final() {
-            return j;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("job {job} did not finish");
 }
 
 #[tokio::test]

@@ -3,7 +3,10 @@
 //! creation that cleans up after itself.
 
 use pier_core::accounts::actor_of;
-use pier_core::actor::{Actor, Role};
+mod common;
+
+use common::settle;
+use pier_core::actor::Role;
 use pier_core::config::Config;
 use pier_core::Core;
 use pier_proto::accounts::NewUser;
@@ -13,20 +16,8 @@ use pier_proto::security::NewSshKey;
 use pier_proto::vps::{CustomSize, NetworkKind, NewVps, VpsState};
 use pier_proto::{ApiError, ErrorCode};
 use std::process::Command;
-use std::time::Duration;
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDZjDQg5F/nrNYmLJcOLrwnMQOX5Obzp13WchxgoBliM alice@laptop";
-
-async fn settle(core: &Core, job: i64) -> pier_proto::jobs::JobView {
-    for _ in 0..400 {
-        let j = core.jobs.get(&Actor::System, job).await.unwrap();
-        if j.state.is_final() {
-            return j;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("job {job} did not finish");
-}
 
 fn person(name: &str, role: Role) -> NewUser {
     NewUser { username: name.into(), email: format!("{name}@example.com"), password: "correct horse battery".into(), role }

@@ -29,14 +29,7 @@ pub fn ImagesPage() -> impl IntoView {
     let images = Resource::new(move || version.get(), |_| list_images());
     let feed = JobFeed::new(50);
     // When a check finishes, the image row changes: read the list again.
-    let finished = Memo::new(move |_| feed.jobs().iter().filter(|j| j.kind == pier_proto::compute::KIND_IMAGE_INSPECT && j.state.is_final()).count());
-    Effect::new(move |prev: Option<usize>| {
-        let now = finished.get();
-        if prev.is_some_and(|p| p != now) {
-            reload();
-        }
-        now
-    });
+    feed.on_finished(pier_proto::compute::KIND_IMAGE_INSPECT, reload);
     view! {
         <Title text="Images"/>
         <div class="page-head">

@@ -69,6 +69,19 @@ impl JobFeed {
         self.resource.get().and_then(Result::err)
     }
 
+    /// Calls `then` each time another job of `kind` reaches a final state (a page whose rows a
+    /// job changes re-reads them).
+    pub fn on_finished(self, kind: &'static str, then: impl Fn() + 'static) {
+        let finished = Memo::new(move |_| self.jobs().iter().filter(|j| j.kind == kind && j.state.is_final()).count());
+        Effect::new(move |prev: Option<usize>| {
+            let now = finished.get();
+            if prev.is_some_and(|p| p != now) {
+                then();
+            }
+            now
+        });
+    }
+
     /// Shows a job right away (from a start/cancel answer) without waiting for its event.
     pub fn upsert(&self, job: JobView) {
         self.live.update(|m| {

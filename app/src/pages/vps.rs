@@ -31,14 +31,7 @@ pub fn VpsPage() -> impl IntoView {
     let list = Resource::new(move || version.get(), |_| list_vps());
     let feed = JobFeed::new(50);
     // A finished build changes a card's state: read the list again.
-    let finished = Memo::new(move |_| feed.jobs().iter().filter(|j| j.kind == KIND_VPS_CREATE && j.state.is_final()).count());
-    Effect::new(move |prev: Option<usize>| {
-        let now = finished.get();
-        if prev.is_some_and(|p| p != now) {
-            reload();
-        }
-        now
-    });
+    feed.on_finished(KIND_VPS_CREATE, reload);
     view! {
         <Title text="VPS"/>
         <div class="page-head">

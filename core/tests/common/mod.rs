@@ -54,3 +54,15 @@ pub fn api(e: AccountError) -> ApiError {
     e.into()
 }
 
+
+/// Waits for a job to reach a final state (tests that run real jobs).
+pub async fn settle(core: &pier_core::Core, job: i64) -> pier_proto::jobs::JobView {
+    for _ in 0..400 {
+        let j = core.jobs.get(&pier_core::actor::Actor::System, job).await.unwrap();
+        if j.state.is_final() {
+            return j;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {job} did not finish");
+}

@@ -109,6 +109,11 @@ async fn a_user_creates_a_vps_that_runs_with_its_address_keys_and_seed() {
     assert_eq!(ApiError::from(core.compute.get_vps(&bob, v.id).await.unwrap_err()).code, ErrorCode::NotFound);
     assert_eq!(core.compute.list_vps(&admin).await.unwrap().len(), 1);
 
+    // Alice's account cannot be deleted while she owns a VPS; the refusal says what to do.
+    let alice_id = core.compute.get_vps(&admin, v.id).await.unwrap().owner_id;
+    let refused = ApiError::from(core.accounts.delete_user(&admin, alice_id, "alice", &ctx).await.unwrap_err());
+    assert!(refused.code == ErrorCode::Conflict && refused.message.contains("owns 1 VPS"), "{}", refused.message);
+
     // Refusals, each clear, none leaving a VPS behind.
     let api = |e: pier_core::compute::ComputeError| ApiError::from(e);
     let dup = api(core.compute.create_vps(&core.jobs, &alice, new.clone(), &ctx).await.unwrap_err());

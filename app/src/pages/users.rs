@@ -188,7 +188,7 @@ fn UserRow(user: UserView, admin: bool, on_changed: Callback<()>) -> impl IntoVi
                     }
                 })}
                 <ConfirmDialog open=confirm_delete title=format!("Delete {}?", user.username)
-                    message="The account and its sessions are removed for good. Jobs it started stay in the history."
+                    message="The account, its sessions, SSH keys and API tokens are removed for good. Jobs and audit entries stay in the history. An account that owns VPSs cannot be deleted until they are."
                     confirm_text=user.username.clone() action_label="Delete account" on_confirm=delete/>
             </div></td>
         </tr>

@@ -334,7 +334,8 @@ impl Accounts {
     }
 
     /// Deletes an account. `confirm` must repeat the username (typed confirmation, checked here
-    /// too so no client can skip it). The user's sessions end; their jobs stay in the history.
+    /// too so no client can skip it). Refused while the user owns VPSs. The user's sessions end;
+    /// their jobs and audit entries stay in the history; their keys, tokens and 2FA go with them.
     pub async fn delete_user(&self, actor: &Actor, id: i64, confirm: &str, ctx: &RequestContext) -> Result<()> {
         let target = format!("user:{id}");
         if !policy::may_manage_users(actor) {
@@ -350,6 +351,11 @@ impl Accounts {
         }
         if u.role == Role::Admin.as_str() && self.is_last_admin(id).await? {
             return Err(AccountError::Conflict("This is the last active administrator; make another administrator first.".into()));
+        }
+        // Resources are never deleted as a side effect: the account goes only once it owns none.
+        let owned = crate::entity::vps::Entity::find().filter(crate::entity::vps::Column::OwnerId.eq(id)).count(&self.db).await?;
+        if owned > 0 {
+            return Err(AccountError::Conflict(format!("{} owns {owned} VPS(s); delete them (or suspend the account) first.", u.username)));
         }
         self.sessions.revoke_all(id).await?;
         user::Entity::delete_by_id(id).exec(&self.db).await?;

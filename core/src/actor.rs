@@ -22,6 +22,14 @@ impl Actor {
         }
     }
 
+    /// The person's user id (`None` for the system).
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::System => None,
+            Actor::Person { user_id, .. } => Some(*user_id),
+        }
+    }
+
     pub fn display(&self) -> String {
         match self {
             Actor::System => "system".into(),

@@ -68,6 +68,12 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// True when `e` is a unique-constraint violation (SQLite and Postgres both say "unique"):
+/// the database's last word when two requests race past the application's own checks.
+pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(e, sea_orm::DbErr::Query(_) | sea_orm::DbErr::Exec(_)) && e.to_string().to_lowercase().contains("unique")
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact;

@@ -6,8 +6,6 @@ mod common;
 
 use common::settle;
 use pier_core::actor::Role;
-use pier_core::config::Config;
-use pier_core::Core;
 use pier_proto::compute::{ImageStatus, NewImage};
 use pier_proto::jobs::JobState;
 use std::process::Command;
@@ -33,11 +31,7 @@ fn image(name: &str, path: &std::path::Path) -> NewImage {
 #[tokio::test]
 async fn images_are_inspected_checksummed_or_refused_in_words() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::load(None, Vec::new()).unwrap();
-    config.data_dir = dir.path().join("data");
-    let core = Core::open(config).await.unwrap();
-    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
-    let _workers = core.jobs.spawn_workers(2, stop_rx);
+    let (core, _stop) = common::running_core(dir.path()).await;
     let admin = core
         .accounts
         .create_admin_from_cli(pier_proto::accounts::NewUser { username: "root".into(), email: "r@example.com".into(), password: "correct horse battery".into(), role: Role::Admin })

@@ -7,8 +7,6 @@ mod common;
 
 use common::settle;
 use pier_core::actor::Role;
-use pier_core::config::Config;
-use pier_core::Core;
 use pier_proto::accounts::NewUser;
 use pier_proto::compute::{HostSettings, NewImage, NewIpPool, PlanSettings};
 use pier_proto::jobs::JobState;
@@ -48,11 +46,7 @@ fn isoinfo(iso: &str, file: &str) -> String {
 #[tokio::test]
 async fn a_user_creates_a_vps_that_runs_with_its_address_keys_and_seed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::load(None, Vec::new()).unwrap();
-    config.data_dir = dir.path().join("data");
-    let core = Core::open(config).await.unwrap();
-    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
-    let _workers = core.jobs.spawn_workers(2, stop_rx);
+    let (core, _stop) = common::running_core(dir.path()).await;
     let ctx = pier_core::audit::RequestContext::default();
     let admin = actor_of(&core.accounts.create_admin_from_cli(person("root", Role::Admin)).await.unwrap());
     let alice = actor_of(&core.accounts.create_user(&admin, person("alice", Role::User), &ctx).await.unwrap());

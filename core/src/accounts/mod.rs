@@ -169,10 +169,7 @@ impl Accounts {
 
     /// The signed-in person's id; profile-level actions (keys, tokens, 2FA) are a person's own.
     fn person(actor: &Actor) -> Result<i64> {
-        match actor {
-            Actor::Person { user_id, .. } => Ok(*user_id),
-            Actor::System => Err(AccountError::Forbidden("only a signed-in person can do this".into())),
-        }
+        actor.user_id().ok_or_else(|| AccountError::Forbidden("only a signed-in person can do this".into()))
     }
 
     pub fn view(&self, m: &user::Model) -> UserView {
@@ -403,7 +400,7 @@ impl Accounts {
         };
         // The unique index is the final word if two requests race past the checks above.
         row.insert(&self.db).await.map_err(|e| match e {
-            DbErr::Query(_) | DbErr::Exec(_) if e.to_string().to_lowercase().contains("unique") => {
+            e if crate::db::is_unique_violation(&e) => {
                 AccountError::Taken { field: "username", message: "The username or email is taken.".into() }
             }
             other => AccountError::Db(other),

@@ -10,7 +10,7 @@ use crate::entity::ssh_key;
 use base64::Engine;
 use pier_proto::security::{validate_label, NewSshKey, SshKeyView};
 use pier_proto::ApiError;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 
@@ -190,16 +190,6 @@ impl Accounts {
         Ok(rows.iter().map(key_view).collect())
     }
 
-    /// The keys' lines, for provisioning (VPS creation reads them for the owner).
-    pub async fn ssh_key_lines(&self, user_id: i64, ids: &[i64]) -> Result<Vec<String>> {
-        let rows = ssh_key::Entity::find()
-            .filter(ssh_key::Column::UserId.eq(user_id))
-            .filter(ssh_key::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|r| r.public_key).collect())
-    }
-
     pub async fn add_ssh_key(&self, actor: &Actor, new: NewSshKey, ctx: &RequestContext) -> Result<SshKeyView> {
         let id = Self::person(actor)?;
         let target = format!("user:{id}");
@@ -233,7 +223,7 @@ impl Accounts {
         .insert(&self.db)
         .await
         .map_err(|e| match e {
-            DbErr::Query(_) | DbErr::Exec(_) if e.to_string().to_lowercase().contains("unique") => AccountError::Taken {
+            e if crate::db::is_unique_violation(&e) => AccountError::Taken {
                 field: "public_key",
                 message: format!("You already added this key ({}).", parsed.fingerprint),
             },

@@ -48,9 +48,7 @@ impl From<ComputeError> for ApiError {
 
 pub type Result<T> = std::result::Result<T, ComputeError>;
 
-fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(e, DbErr::Query(_) | DbErr::Exec(_)) && e.to_string().to_lowercase().contains("unique")
-}
+use crate::db::is_unique_violation;
 
 #[derive(Clone)]
 pub struct Compute {

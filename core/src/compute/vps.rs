@@ -12,6 +12,7 @@ use pier_proto::compute::{HostStatus, ImageStatus};
 use pier_proto::vps::{ExpiryAction, NetworkKind, NewVps, VpsState, VpsView, KIND_VPS_CREATE};
 use pier_proto::ApiError;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use time::format_description::well_known::Rfc3339;
 
@@ -42,18 +43,32 @@ fn expiry_action_of(s: &str) -> ExpiryAction {
 }
 
 impl Compute {
+    /// One query per referenced table for all of `rows`.
+    async fn names_for(&self, rows: &[vps::Model]) -> Result<Names> {
+        let ids = |f: fn(&vps::Model) -> Option<i64>| rows.iter().filter_map(f).collect::<BTreeSet<i64>>();
+        let (users, hosts, plans, images) = (ids(|v| Some(v.owner_id)), ids(|v| Some(v.host_id)), ids(|v| v.plan_id), ids(|v| v.image_id));
+        Ok(Names {
+            users: user::Entity::find().filter(user::Column::Id.is_in(users)).all(&self.db).await?.into_iter().map(|u| (u.id, u.username)).collect(),
+            hosts: host::Entity::find().filter(host::Column::Id.is_in(hosts)).all(&self.db).await?.into_iter().map(|h| (h.id, h.name)).collect(),
+            plans: plan::Entity::find().filter(plan::Column::Id.is_in(plans)).all(&self.db).await?.into_iter().map(|p| (p.id, p.name)).collect(),
+            images: image::Entity::find().filter(image::Column::Id.is_in(images)).all(&self.db).await?.into_iter().map(|i| (i.id, i.name)).collect(),
+        })
+    }
+
     async fn vps_view(&self, m: &vps::Model) -> Result<VpsView> {
-        let owner = user::Entity::find_by_id(m.owner_id).one(&self.db).await?.map(|u| u.username).unwrap_or_default();
-        let host = host::Entity::find_by_id(m.host_id).one(&self.db).await?.map(|h| h.name).unwrap_or_default();
-        let plan = match m.plan_id {
-            Some(id) => plan::Entity::find_by_id(id).one(&self.db).await?.map(|p| p.name),
-            None => None,
-        };
-        let image = match m.image_id {
-            Some(id) => image::Entity::find_by_id(id).one(&self.db).await?.map(|i| i.name),
-            None => None,
-        };
-        Ok(VpsView {
+        let names = self.names_for(std::slice::from_ref(m)).await?;
+        Ok(view_with(m, &names))
+    }
+}
+
+fn view_with(m: &vps::Model, names: &Names) -> VpsView {
+    let name = |map: &HashMap<i64, String>, id: Option<i64>| id.and_then(|i| map.get(&i).cloned());
+    let owner = name(&names.users, Some(m.owner_id)).unwrap_or_default();
+    let host = name(&names.hosts, Some(m.host_id)).unwrap_or_default();
+    let plan = name(&names.plans, m.plan_id);
+    let image = name(&names.images, m.image_id);
+    {
+        VpsView {
             id: m.id,
             uuid: m.uuid.clone(),
             name: m.name.clone(),
@@ -74,9 +89,11 @@ impl Compute {
             expiry_action: expiry_action_of(&m.expiry_action),
             last_error: m.last_error.clone(),
             created_at: m.created_at.format(&Rfc3339).unwrap_or_default(),
-        })
+        }
     }
+}
 
+impl Compute {
     /// Staff see every VPS; others their own.
     pub async fn list_vps(&self, actor: &Actor) -> Result<Vec<VpsView>> {
         let mut q = vps::Entity::find().order_by_asc(vps::Column::Name);
@@ -84,11 +101,8 @@ impl Compute {
             q = q.filter(vps::Column::OwnerId.eq(person_id(actor)?));
         }
         let rows = q.all(&self.db).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for m in &rows {
-            out.push(self.vps_view(m).await?);
-        }
-        Ok(out)
+        let names = self.names_for(&rows).await?;
+        Ok(rows.iter().map(|m| view_with(m, &names)).collect())
     }
 
     /// The VPS if `actor` may see it; anyone else's is "not found".
@@ -272,10 +286,16 @@ impl Compute {
 }
 
 pub(super) fn person_id(actor: &Actor) -> Result<i64> {
-    match actor {
-        Actor::Person { user_id, .. } => Ok(*user_id),
-        Actor::System => Err(ComputeError::Forbidden("only a person owns VPSs".into())),
-    }
+    actor.user_id().ok_or_else(|| ComputeError::Forbidden("only a person owns VPSs".into()))
+}
+
+/// Names of the rows VPSs refer to, loaded once per list instead of once per VPS.
+#[derive(Default)]
+struct Names {
+    users: HashMap<i64, String>,
+    hosts: HashMap<i64, String>,
+    plans: HashMap<i64, String>,
+    images: HashMap<i64, String>,
 }
 
 /// The `vps.create` job. Every step first removes what an earlier, interrupted attempt left, so

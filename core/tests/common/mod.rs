@@ -66,3 +66,14 @@ pub async fn settle(core: &pier_core::Core, job: i64) -> pier_proto::jobs::JobVi
     }
     panic!("job {job} did not finish");
 }
+
+/// The whole core on a fresh data dir under `dir`, with two job workers running (they stop
+/// when the returned sender is dropped).
+pub async fn running_core(dir: &std::path::Path) -> (pier_core::Core, tokio::sync::watch::Sender<bool>) {
+    let mut config = Config::load(None, Vec::new()).unwrap();
+    config.data_dir = dir.join("data");
+    let core = pier_core::Core::open(config).await.unwrap();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    core.jobs.spawn_workers(2, stop_rx);
+    (core, stop)
+}

@@ -106,7 +106,7 @@ fn summary(d: &Domain) -> Result<DomainSummary, VmmError> {
 }
 
 impl Hypervisor {
-    fn lookup(&self, name: &str) -> Result<Domain, VmmError> {
+    pub(crate) fn lookup(&self, name: &str) -> Result<Domain, VmmError> {
         self.conn.lookup_domain_by_name(name).map_err(|_| VmmError::NoDomain(name.to_string()))
     }
 

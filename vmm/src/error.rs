@@ -7,6 +7,8 @@ pub enum VmmError {
     Connect { uri: String, message: String },
     #[error("no domain named {0:?} on this host")]
     NoDomain(String),
+    #[error("no snapshot named {0:?}")]
+    NoSnapshot(String),
     /// The action does not fit the domain's current state (start a running one, ...).
     #[error("{0}")]
     InvalidState(String),

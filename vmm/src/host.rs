@@ -37,6 +37,8 @@ impl Hypervisor {
     pub fn connect(uri: &str) -> Result<Hypervisor, VmmError> {
         // libvirt prints every error to stderr by default; errors are returned to callers instead.
         virt::error::clear_error_callback();
+        // Before opening: only connections opened after the loop exists receive events.
+        crate::events::ensure_event_loop();
         let conn = Connect::open(Some(uri))
             .map_err(|e| VmmError::Connect { uri: uri.to_string(), message: e.message().trim().to_string() })?;
         Ok(Hypervisor { conn, uri: uri.to_string() })

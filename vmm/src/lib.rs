@@ -8,10 +8,18 @@
 pub mod domain;
 pub use domain::PowerAction;
 pub mod error;
+pub mod events;
+pub mod read_xml;
+pub mod snapshots;
+pub mod stats;
+pub mod console;
 pub mod host;
 pub mod xml;
 
 pub use domain::{DomainState, DomainSummary};
 pub use error::VmmError;
+pub use events::{DomainEvent, EventWatch};
+pub use snapshots::SnapshotInfo;
+pub use stats::DomainStats;
 pub use host::{HostInfo, Hypervisor};
 pub use xml::{DiskSpec, DomainSpec, GraphicsSpec, NetworkSpec};

@@ -4,7 +4,37 @@
 
 use pier_vmm::domain::PowerAction;
 use pier_vmm::xml::{DiskDevice, DiskSpec, DomainSpec, GraphicsSpec, NetworkSpec};
-use pier_vmm::{DomainState, Hypervisor, VmmError};
+use pier_vmm::{DomainEvent, DomainState, Hypervisor, VmmError};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Waits for the first event about `name` that satisfies `want`.
+fn wait_for(rx: &mpsc::Receiver<DomainEvent>, want: impl Fn(&DomainEvent) -> bool) -> DomainEvent {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(e) if want(&e) => return e,
+            Ok(_) => continue,
+            Err(_) => panic!("no matching event within 20 s"),
+        }
+    }
+}
+
+fn state_event(name: &str, state: DomainState) -> impl Fn(&DomainEvent) -> bool + '_ {
+    move |e| matches!(e, DomainEvent::State { name: n, state: s } if n == name && *s == state)
+}
+
+fn qemu_or_skip() -> Option<Hypervisor> {
+    match Hypervisor::connect("qemu:///system") {
+        Ok(hv) => Some(hv),
+        Err(e) if std::env::var("PIER_TEST_REQUIRE_ALL").is_err() => {
+            eprintln!("skipping: {e} (PIER_TEST_REQUIRE_ALL unset)");
+            None
+        }
+        Err(e) => panic!("libvirtd must be running: {e}"),
+    }
+}
 
 fn spec(domain_type: &str, name: &str) -> DomainSpec {
     DomainSpec {
@@ -73,14 +103,7 @@ fn an_unreachable_host_is_a_connect_error_in_words() {
 
 #[test]
 fn qemu_system_defines_and_removes_a_domain() {
-    let hv = match Hypervisor::connect("qemu:///system") {
-        Ok(hv) => hv,
-        Err(e) if std::env::var("PIER_TEST_REQUIRE_ALL").is_err() => {
-            eprintln!("skipping: {e} (PIER_TEST_REQUIRE_ALL unset)");
-            return;
-        }
-        Err(e) => panic!("libvirtd must be running: {e}"),
-    };
+    let Some(hv) = qemu_or_skip() else { return };
     let info = hv.info().unwrap();
     assert_eq!(info.driver, "QEMU");
     assert!(info.hypervisor_version.is_some(), "QEMU is installed (scripts/deps.sh): {info:?}");
@@ -89,4 +112,93 @@ fn qemu_system_defines_and_removes_a_domain() {
     assert_eq!(defined.state, DomainState::Stopped);
     hv.remove(&name).unwrap();
     assert!(matches!(hv.domain(&name), Err(VmmError::NoDomain(_))));
+}
+
+#[test]
+fn the_test_driver_reports_events_snapshots_and_counters() {
+    let hv = Hypervisor::connect("test:///default").unwrap();
+    let (tx, rx) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let watch = hv.watch_events(move |e| {
+        let _ = tx.lock().unwrap().send(e);
+    });
+    let watch = watch.unwrap();
+    hv.define(&spec("test", "pier-ev")).unwrap();
+    hv.power("pier-ev", PowerAction::Start).unwrap();
+    wait_for(&rx, state_event("pier-ev", DomainState::Running));
+    hv.power("pier-ev", PowerAction::Suspend).unwrap();
+    wait_for(&rx, state_event("pier-ev", DomainState::Paused));
+    hv.power("pier-ev", PowerAction::Resume).unwrap();
+
+    // Snapshots: names are unique, listed oldest first, revert and delete by name.
+    let first = hv.create_snapshot("pier-ev", "before-upgrade", "clean <install> & keys").unwrap();
+    assert_eq!((first.name.as_str(), first.description.as_str()), ("before-upgrade", "clean <install> & keys"));
+    assert!(first.created_at > 1_600_000_000, "{first:?}");
+    assert!(matches!(hv.create_snapshot("pier-ev", "before-upgrade", ""), Err(VmmError::InvalidState(_))));
+    hv.create_snapshot("pier-ev", "after", "").unwrap();
+    let names: Vec<String> = hv.list_snapshots("pier-ev").unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, ["before-upgrade", "after"]);
+    hv.revert_snapshot("pier-ev", "before-upgrade").unwrap();
+    assert!(hv.list_snapshots("pier-ev").unwrap().iter().any(|s| s.name == "before-upgrade" && s.current));
+    hv.delete_snapshot("pier-ev", "after").unwrap();
+    assert!(matches!(hv.delete_snapshot("pier-ev", "after"), Err(VmmError::NoSnapshot(_))));
+    assert_eq!(hv.list_snapshots("pier-ev").unwrap().len(), 1);
+
+    let stats = hv.domain_stats("pier-ev", "vda", "52:54:00:00:00:01").unwrap();
+    assert_eq!((stats.vcpus, stats.memory_max_kib), (1, 64 * 1024));
+    assert!(stats.cpu_time_ns > 0, "{stats:?}");
+
+    hv.remove("pier-ev").unwrap();
+    wait_for(&rx, |e| matches!(e, DomainEvent::Undefined { name } if name == "pier-ev"));
+    drop(watch);
+}
+
+/// A real QEMU guest (SeaBIOS with nothing to boot is enough to run): another connection's
+/// actions arrive as events, the serial console opens, a snapshot with memory is taken and
+/// reverted, and the counters move.
+#[test]
+fn qemu_pushes_events_and_takes_snapshots() {
+    let Some(hv) = qemu_or_skip() else { return };
+    let name = format!("pier-ev-{}", std::process::id());
+    let disk = format!("/var/lib/libvirt/images/{name}.qcow2");
+    let made = std::process::Command::new("qemu-img").args(["create", "-q", "-f", "qcow2", &disk, "64M"]).status().unwrap();
+    assert!(made.success());
+    let mut s = spec("qemu", &name);
+    s.disks[0].path = disk.clone();
+    s.networks.clear(); // no NAT network needed for this test
+    hv.define(&s).unwrap();
+
+    let (tx, rx) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _watch = hv.watch_events(move |e| {
+        let _ = tx.lock().unwrap().send(e);
+    });
+    let other = Hypervisor::connect("qemu:///system").unwrap();
+    other.power(&name, PowerAction::Start).unwrap();
+    wait_for(&rx, state_event(&name, DomainState::Running));
+    assert!(hv.vnc_port(&name).unwrap().is_some_and(|p| p >= 5900));
+
+    // The console attaches and detaches cleanly when the caller hangs up.
+    let (input_tx, input_rx) = mpsc::channel::<Vec<u8>>();
+    let pump = std::thread::spawn({
+        let name = name.clone();
+        move || Hypervisor::connect("qemu:///system").unwrap().pump_console(&name, true, input_rx, |_| true)
+    });
+    input_tx.send(b"\r".to_vec()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(input_tx);
+    assert_eq!(pump.join().unwrap().unwrap(), pier_vmm::console::ConsoleEnd::HungUp);
+
+    hv.create_snapshot(&name, "running", "with memory").unwrap();
+    assert_eq!(hv.list_snapshots(&name).unwrap()[0].state, "running");
+    other.power(&name, PowerAction::ForceOff).unwrap();
+    wait_for(&rx, state_event(&name, DomainState::Stopped));
+    hv.revert_snapshot(&name, "running").unwrap();
+    wait_for(&rx, state_event(&name, DomainState::Running));
+    let stats = hv.domain_stats(&name, "vda", "none").unwrap();
+    assert!(stats.cpu_time_ns > 0 && stats.memory_used_kib > 0, "{stats:?}");
+
+    hv.remove(&name).unwrap();
+    wait_for(&rx, |e| matches!(e, DomainEvent::Undefined { name: n } if *n == name));
+    std::fs::remove_file(&disk).unwrap();
 }

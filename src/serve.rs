@@ -45,6 +45,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let worker_handles = core.jobs.spawn_workers(workers, stop_rx);
     // Ends with the process (it only reads libvirt and writes host status).
     let _host_monitor = core.compute.spawn_host_monitor(pier_core::compute::hosts::PROBE_EVERY);
+    // VPS state from libvirt events, live stats, and the expiry schedule: also for the process's life.
+    let _state_sync = core.compute.spawn_state_sync();
+    let _stats = core.compute.spawn_stats_collector(pier_core::compute::stats::EVERY);
+    let _expiry = core.compute.spawn_expiry_schedule(core.jobs.clone(), pier_core::compute::expiry::CHECK_EVERY);
 
     if !site_dir.join("pkg").is_dir() {
         tracing::warn!(site = %site_dir.display(), "browser assets not found: build them with `cargo leptos build --release` or set PIER_SITE_DIR");

@@ -103,6 +103,12 @@ pub mod policy {
     }
 
     /// Plans (sizes and prices): admins and billing change them; everyone sees the active ones.
+    /// Listing every VPS: staff, and billing (who extend expiry dates). Operating one is for its
+    /// owner and administrators.
+    pub fn may_read_all_vps(actor: &Actor) -> bool {
+        matches!(actor.role(), None | Some(Role::Admin | Role::Support | Role::Billing))
+    }
+
     pub fn may_manage_plans(actor: &Actor) -> bool {
         matches!(actor.role(), None | Some(Role::Admin | Role::Billing))
     }

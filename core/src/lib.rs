@@ -73,13 +73,17 @@ impl Core {
         registry.register(Arc::new(jobs::kinds::SystemCheck { checker: health.clone() }));
         registry.register(Arc::new(jobs::kinds::WorkerTest));
         registry.register(Arc::new(compute::images::InspectImage { db: db.clone() }));
-        registry.register(Arc::new(compute::vps::CreateVps { db: db.clone() }));
-        let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
         let audit = audit::Audit::new(db.clone());
+        let compute = compute::Compute::new(db.clone(), audit.clone(), bus.clone());
+        registry.register(Arc::new(compute::vps::CreateVps { compute: compute.clone() }));
+        registry.register(Arc::new(compute::power::PowerVps { compute: compute.clone() }));
+        registry.register(Arc::new(compute::removal::DeleteVps { compute: compute.clone() }));
+        registry.register(Arc::new(compute::removal::ReinstallVps { create: compute::vps::CreateVps { compute: compute.clone() } }));
+        registry.register(Arc::new(compute::snapshots::SnapshotJob { compute: compute.clone() }));
+        let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
         let sessions = sessions::DbSessionStore::new(db.clone());
         let settings = settings::Settings::new(db.clone());
         let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone(), secrets, settings.clone());
-        let compute = compute::Compute::new(db.clone(), audit.clone(), bus.clone());
         Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute }
     }
 }

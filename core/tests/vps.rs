@@ -35,6 +35,7 @@ fn request(name: &str, plan: i64, image: i64, network: NetworkKind) -> NewVps {
         network,
         start: true,
         expiry: None,
+        root_password: None,
     }
 }
 
@@ -43,16 +44,34 @@ fn isoinfo(iso: &str, file: &str) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
-#[tokio::test]
-async fn a_user_creates_a_vps_that_runs_with_its_address_keys_and_seed() {
+/// A core with workers, an admin, two users, a test-driver host with a one-address pool, a
+/// plan allowing one snapshot, and a ready image.
+struct Lab {
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+    core: pier_core::Core,
+    _stop: tokio::sync::watch::Sender<bool>,
+    ctx: pier_core::audit::RequestContext,
+    admin: pier_core::actor::Actor,
+    alice: pier_core::actor::Actor,
+    bob: pier_core::actor::Actor,
+    host: pier_proto::compute::HostView,
+    plan: pier_proto::compute::PlanView,
+    img: pier_proto::compute::ImageView,
+    base: std::path::PathBuf,
+    storage: std::path::PathBuf,
+}
+
+async fn lab() -> Lab {
     let dir = tempfile::tempdir().unwrap();
-    let (core, _stop) = common::running_core(dir.path()).await;
+    let root = dir.path().to_path_buf();
+    let (core, stop) = common::running_core(&root).await;
     let ctx = pier_core::audit::RequestContext::default();
     let admin = actor_of(&core.accounts.create_admin_from_cli(person("root", Role::Admin)).await.unwrap());
     let alice = actor_of(&core.accounts.create_user(&admin, person("alice", Role::User), &ctx).await.unwrap());
     let bob = actor_of(&core.accounts.create_user(&admin, person("bob", Role::User), &ctx).await.unwrap());
 
-    let storage = dir.path().join("vms");
+    let storage = root.join("vms");
     let host = core
         .compute
         .save_host(&admin, None, HostSettings { name: "lab".into(), uri: "test:///default".into(), storage_dir: storage.display().to_string(), cpu_overcommit: 4.0, ram_overcommit: 1.0, maintenance: false }, &ctx)
@@ -63,11 +82,17 @@ async fn a_user_creates_a_vps_that_runs_with_its_address_keys_and_seed() {
         .await
         .unwrap();
     let plan = core.compute.save_plan(&admin, None, PlanSettings { name: "small".into(), vcpus: 1, memory_mib: 256, disk_gb: 2, traffic_gb: None, snapshot_limit: 1, active: true }, &ctx).await.unwrap();
-    let base = dir.path().join("base.qcow2");
+    let base = root.join("base.qcow2");
     assert!(Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&base).arg("1G").status().unwrap().success());
     let img = NewImage { name: "debian-12".into(), path: base.display().to_string(), os_family: "debian".into(), os_version: "12".into(), default_user: "debian".into(), min_disk_gb: 1, public: true, expected_sha256: None };
     let (img, job) = core.compute.register_image(&core.jobs, &admin, img, &ctx).await.unwrap();
     assert_eq!(settle(&core, job).await.state, JobState::Succeeded);
+    Lab { _dir: dir, root, core, _stop: stop, ctx, admin, alice, bob, host, plan, img, base, storage }
+}
+
+#[tokio::test]
+async fn a_user_creates_a_vps_that_runs_with_its_address_keys_and_seed() {
+    let Lab { _dir: _keep, _stop: _workers, root, core, ctx, admin, alice, bob, host, plan, img, base, storage } = lab().await;
     let key = core.accounts.add_ssh_key(&alice, NewSshKey { name: String::new(), public_key: KEY.into() }, &ctx).await.unwrap();
 
     let mut new = request("web", plan.id, img.id, NetworkKind::Public);
@@ -126,7 +151,7 @@ async fn a_user_creates_a_vps_that_runs_with_its_address_keys_and_seed() {
     assert_eq!(core.compute.list_vps(&admin).await.unwrap().len(), 1, "nothing half-made");
 
     // A creation that fails midway (its image vanished) cleans up and says why.
-    std::fs::rename(&base, dir.path().join("moved.qcow2")).unwrap();
+    std::fs::rename(&base, root.join("moved.qcow2")).unwrap();
     let (broken, job) = core.compute.create_vps(&core.jobs, &alice, request("broken", plan.id, img.id, NetworkKind::Private), &ctx).await.unwrap();
     let done = settle(&core, job).await;
     assert_eq!(done.state, JobState::Failed);
@@ -136,4 +161,126 @@ async fn a_user_creates_a_vps_that_runs_with_its_address_keys_and_seed() {
     assert!(broken.last_error.unwrap().contains("creating the disk failed"));
     assert!(!storage.join(format!("pier-vps-{}.qcow2", broken.id)).exists());
     assert!(!storage.join(format!("pier-vps-{}-seed.iso", broken.id)).exists());
+}
+
+/// Waits until `f` holds for VPS `id` as Alice sees it.
+async fn until_state(l: &Lab, id: i64, want: VpsState) -> pier_proto::vps::VpsView {
+    for _ in 0..200 {
+        let v = l.core.compute.get_vps(&l.admin, id).await.unwrap();
+        if v.state == want {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("VPS {id} never became {want:?}");
+}
+
+#[tokio::test]
+async fn power_snapshots_stats_consoles_expiry_reinstall_and_delete() {
+    use pier_proto::vps::{Expiry, ExpiryAction, ExpiryChange, ExpiryUnit, NewSnapshot, PowerAction, Reinstall, SnapshotOp};
+    let l = lab().await;
+    let (core, ctx, alice) = (&l.core, &l.ctx, &l.alice);
+    let api = |e: pier_core::compute::ComputeError| ApiError::from(e);
+    let (v, job) = core.compute.create_vps(&core.jobs, alice, request("app", l.plan.id, l.img.id, NetworkKind::Public), ctx).await.unwrap();
+    assert_eq!(settle(core, job).await.state, JobState::Succeeded);
+    let mut events = core.bus.subscribe();
+    let v = core.compute.get_vps(alice, v.id).await.unwrap();
+    assert!(v.started_at.is_some() && v.snapshot_limit == 1, "{v:?}");
+
+    // Power: a job per action, refused when the state does not fit or the VPS is not yours.
+    let power = |who: &pier_core::actor::Actor, a: PowerAction| {
+        let who = who.clone();
+        async move { core.compute.power_vps(&core.jobs, &who, v.id, a, ctx).await }
+    };
+    assert_eq!(api(power(alice, PowerAction::Start).await.unwrap_err()).code, ErrorCode::Conflict);
+    assert_eq!(api(power(&l.bob, PowerAction::Suspend).await.unwrap_err()).code, ErrorCode::NotFound);
+    let support = actor_of(&core.accounts.create_user(&l.admin, person("sam", Role::Support), ctx).await.unwrap());
+    assert_eq!(api(power(&support, PowerAction::Suspend).await.unwrap_err()).code, ErrorCode::Forbidden);
+    for (action, after) in [(PowerAction::Suspend, VpsState::Paused), (PowerAction::Resume, VpsState::Running), (PowerAction::Reboot, VpsState::Running), (PowerAction::Shutdown, VpsState::Stopped)] {
+        let job = power(alice, action).await.unwrap();
+        let done = settle(core, job).await;
+        assert_eq!(done.state, JobState::Succeeded, "{action:?}: {}", done.message);
+        assert_eq!(core.compute.get_vps(alice, v.id).await.unwrap().state, after, "{action:?}");
+    }
+    assert!(core.compute.get_vps(alice, v.id).await.unwrap().started_at.is_none(), "stopped: no uptime");
+    assert_eq!(api(power(alice, PowerAction::ForceOff).await.unwrap_err()).code, ErrorCode::Conflict);
+    // Each change was pushed to the owner's topic.
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if e.topic.as_str() == format!("vps:{}", v.id) {
+            seen.push(e.data["state"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    assert!(seen.contains(&"paused".to_string()) && seen.last().map(String::as_str) == Some("stopped"), "{seen:?}");
+    settle(core, power(alice, PowerAction::Start).await.unwrap()).await;
+
+    // Snapshots within the plan's limit of one; revert and delete by name.
+    let snap = |op, name: &str| core.compute.snapshot_vps(&core.jobs, alice, v.id, op, NewSnapshot { name: name.into(), description: "before upgrade".into() }, ctx);
+    assert_eq!(api(snap(SnapshotOp::Create, "bad name").await.unwrap_err()).field.as_deref(), Some("name"));
+    assert_eq!(settle(core, snap(SnapshotOp::Create, "s1").await.unwrap()).await.state, JobState::Succeeded);
+    let limit = api(snap(SnapshotOp::Create, "s2").await.unwrap_err());
+    assert!(limit.message.contains("1 of 1 snapshots"), "{}", limit.message);
+    let list = core.compute.list_snapshots(alice, v.id).await.unwrap();
+    assert_eq!((list.len(), list[0].name.as_str(), list[0].description.as_str(), list[0].vm_state.as_str()), (1, "s1", "before upgrade", "running"));
+    assert_eq!(api(snap(SnapshotOp::Revert, "nope").await.unwrap_err()).code, ErrorCode::NotFound);
+    assert_eq!(settle(core, snap(SnapshotOp::Revert, "s1").await.unwrap()).await.state, JobState::Succeeded);
+    assert_eq!(until_state(&l, v.id, VpsState::Running).await.state, VpsState::Running);
+    assert_eq!(settle(core, snap(SnapshotOp::Delete, "s1").await.unwrap()).await.state, JobState::Succeeded);
+    assert!(core.compute.list_snapshots(alice, v.id).await.unwrap().is_empty());
+    assert!(core.compute.list_snapshots(&l.bob, v.id).await.is_err());
+
+    // Live stats: two rounds give rates; the latest is kept for the page.
+    assert_eq!(core.compute.collect_stats().await.unwrap(), 1);
+    core.compute.collect_stats().await.unwrap();
+    let stats = core.compute.stats().latest(v.id).expect("sampled");
+    assert_eq!(stats.memory_mib, 256);
+    assert!(stats.uptime_s.is_some());
+
+    // Console tickets: for the running VPS's owner, once, nobody else.
+    use pier_core::compute::console::ConsoleKind;
+    let ticket = core.compute.console_ticket(alice, v.id, ConsoleKind::Serial, ctx).await.unwrap();
+    assert!(core.compute.redeem_console_ticket(&l.bob, &ticket).is_none());
+    let ticket = core.compute.console_ticket(alice, v.id, ConsoleKind::Serial, ctx).await.unwrap();
+    assert_eq!(core.compute.redeem_console_ticket(alice, &ticket).map(|t| t.vps_id), Some(v.id));
+    assert!(core.compute.redeem_console_ticket(alice, &ticket).is_none(), "single use");
+    assert_eq!(api(core.compute.console_ticket(&l.bob, v.id, ConsoleKind::Serial, ctx).await.unwrap_err()).code, ErrorCode::NotFound);
+
+    // Expiry: billing extends; the schedule warns once a day ahead, then acts once.
+    let billing = actor_of(&core.accounts.create_user(&l.admin, person("bill", Role::Billing), ctx).await.unwrap());
+    let day = ExpiryChange { extend: Some(Expiry { amount: 1, unit: ExpiryUnit::Days, action: ExpiryAction::Shutdown }) };
+    assert_eq!(api(core.compute.change_expiry(alice, v.id, day.clone(), ctx).await.unwrap_err()).code, ErrorCode::Forbidden);
+    let extended = core.compute.change_expiry(&billing, v.id, day, ctx).await.unwrap();
+    assert!(extended.expires_at.is_some() && extended.expiry_action == ExpiryAction::Shutdown);
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(core.compute.apply_expiries(&core.jobs, now + time::Duration::hours(1)).await.unwrap(), 0, "a warning only");
+    assert_eq!(core.compute.apply_expiries(&core.jobs, now + time::Duration::days(2)).await.unwrap(), 1);
+    assert_eq!(core.compute.apply_expiries(&core.jobs, now + time::Duration::days(2)).await.unwrap(), 0, "acted on once");
+    until_state(&l, v.id, VpsState::Stopped).await;
+    let q = pier_proto::audit::AuditQuery { action: Some("vps.expir".into()), ..Default::default() };
+    let actions: Vec<String> = core.audit.list(&l.admin, &q).await.unwrap().into_iter().map(|a| a.action).collect();
+    assert!(actions.contains(&"vps.expiry.warning".into()) && actions.contains(&"vps.expired".into()), "{actions:?}");
+
+    // Reinstall: the name typed again; keeps id and address, sets the new root password.
+    let reinstall = |confirm: &str| Reinstall { image_id: l.img.id, confirm: confirm.into(), root_password: Some("correct horse battery".into()) };
+    assert_eq!(api(core.compute.reinstall_vps(&core.jobs, alice, v.id, reinstall("ap"), ctx).await.unwrap_err()).field.as_deref(), Some("confirm"));
+    let done = settle(core, core.compute.reinstall_vps(&core.jobs, alice, v.id, reinstall("app"), ctx).await.unwrap()).await;
+    assert_eq!(done.state, JobState::Succeeded, "{}", done.message);
+    let again = core.compute.get_vps(alice, v.id).await.unwrap();
+    assert_eq!((again.state, again.ip_address.as_deref()), (VpsState::Running, Some("203.0.113.10")));
+    let seed = l.storage.join(format!("pier-vps-{}-seed.iso", v.id)).display().to_string();
+    let user_data = isoinfo(&seed, "/user-data");
+    assert!(user_data.contains("$6$") && !user_data.contains("correct horse"), "{user_data}");
+
+    // Delete: typed confirmation; domain, disk, seed and address go.
+    assert_eq!(api(core.compute.delete_vps(&core.jobs, &l.bob, v.id, "app", ctx).await.unwrap_err()).code, ErrorCode::NotFound);
+    assert_eq!(api(core.compute.delete_vps(&core.jobs, alice, v.id, "App", ctx).await.unwrap_err()).field.as_deref(), Some("confirm"));
+    let done = settle(core, core.compute.delete_vps(&core.jobs, alice, v.id, "app", ctx).await.unwrap()).await;
+    assert_eq!(done.state, JobState::Succeeded, "{}", done.message);
+    assert!(done.message.contains("203.0.113.10 is free again"), "{}", done.message);
+    assert_eq!(api(core.compute.get_vps(alice, v.id).await.unwrap_err()).code, ErrorCode::NotFound);
+    assert!(!l.storage.join(format!("pier-vps-{}.qcow2", v.id)).exists() && !std::path::Path::new(&seed).exists());
+    let (next, job) = core.compute.create_vps(&core.jobs, alice, request("next", l.plan.id, l.img.id, NetworkKind::Public), ctx).await.unwrap();
+    assert_eq!(next.ip_address.as_deref(), Some("203.0.113.10"), "the address was freed");
+    settle(core, job).await;
+    let _ = (&l.root, &l.host, &l.base);
 }

@@ -9,6 +9,7 @@ mod m20261122_000003_security;
 mod m20261122_000004_hosts_plans;
 mod m20261122_000005_images;
 mod m20261122_000006_vps;
+mod m20261122_000007_vps_runtime;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_hosts_plans::Migration),
             Box::new(m20261122_000005_images::Migration),
             Box::new(m20261122_000006_vps::Migration),
+            Box::new(m20261122_000007_vps_runtime::Migration),
         ]
     }
 }

@@ -5,6 +5,12 @@ use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 
 pub const KIND_VPS_CREATE: &str = "vps.create";
+pub const KIND_VPS_POWER: &str = "vps.power";
+pub const KIND_VPS_DELETE: &str = "vps.delete";
+pub const KIND_VPS_REINSTALL: &str = "vps.reinstall";
+pub const KIND_VPS_SNAPSHOT: &str = "vps.snapshot";
+/// Snapshots allowed on a VPS made with a custom size (plans set their own limit).
+pub const CUSTOM_SNAPSHOT_LIMIT: u32 = 5;
 /// Cloud-init user-data larger than this is refused (the seed image is small by design).
 pub const USER_DATA_MAX: usize = 64 * 1024;
 
@@ -15,9 +21,13 @@ pub enum VpsState {
     Running,
     Stopped,
     Paused,
-    /// Creation or an action failed; `last_error` says why.
+    /// The guest crashed (libvirt saw it die); it can be started again.
+    Crashed,
+    /// Creation failed; `last_error` says why. Only delete (or reinstall) helps.
     Error,
     Deleting,
+    /// Being rebuilt from an image (reinstall).
+    Reinstalling,
 }
 
 impl VpsState {
@@ -27,8 +37,10 @@ impl VpsState {
             VpsState::Running => "running",
             VpsState::Stopped => "stopped",
             VpsState::Paused => "paused",
+            VpsState::Crashed => "crashed",
             VpsState::Error => "error",
             VpsState::Deleting => "deleting",
+            VpsState::Reinstalling => "reinstalling",
         }
     }
 
@@ -37,11 +49,167 @@ impl VpsState {
             "running" => VpsState::Running,
             "stopped" => VpsState::Stopped,
             "paused" => VpsState::Paused,
+            "crashed" => VpsState::Crashed,
             "error" => VpsState::Error,
             "deleting" => VpsState::Deleting,
+            "reinstalling" => VpsState::Reinstalling,
             _ => VpsState::Provisioning,
         }
     }
+}
+
+impl VpsState {
+    /// A job owns the VPS (creating, deleting, reinstalling): no other action is accepted.
+    pub fn is_busy(self) -> bool {
+        matches!(self, VpsState::Provisioning | VpsState::Deleting | VpsState::Reinstalling)
+    }
+}
+
+/// The power buttons. Each is valid only from some states; the UI disables the others and the
+/// server refuses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerAction {
+    Start,
+    /// ACPI power button: the guest shuts itself down.
+    Shutdown,
+    /// Pull the plug.
+    ForceOff,
+    /// ACPI reboot request.
+    Reboot,
+    /// Hard reset.
+    Reset,
+    Suspend,
+    Resume,
+}
+
+impl PowerAction {
+    pub const ALL: [PowerAction; 7] =
+        [PowerAction::Start, PowerAction::Shutdown, PowerAction::Reboot, PowerAction::Suspend, PowerAction::Resume, PowerAction::Reset, PowerAction::ForceOff];
+
+    pub fn allowed_from(self, state: VpsState) -> bool {
+        use VpsState::*;
+        match self {
+            PowerAction::Start => matches!(state, Stopped | Crashed),
+            PowerAction::Shutdown | PowerAction::Reboot | PowerAction::Reset | PowerAction::Suspend => state == Running,
+            PowerAction::ForceOff => matches!(state, Running | Paused | Crashed),
+            PowerAction::Resume => state == Paused,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PowerAction::Start => "start",
+            PowerAction::Shutdown => "shutdown",
+            PowerAction::ForceOff => "force_off",
+            PowerAction::Reboot => "reboot",
+            PowerAction::Reset => "reset",
+            PowerAction::Suspend => "suspend",
+            PowerAction::Resume => "resume",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PowerAction::Start => "Start",
+            PowerAction::Shutdown => "Shut down",
+            PowerAction::ForceOff => "Force off",
+            PowerAction::Reboot => "Reboot",
+            PowerAction::Reset => "Reset",
+            PowerAction::Suspend => "Suspend",
+            PowerAction::Resume => "Resume",
+        }
+    }
+
+    /// Pulling the plug or resetting can lose the guest's unsaved data: the UI asks first.
+    pub fn is_destructive(self) -> bool {
+        matches!(self, PowerAction::ForceOff | PowerAction::Reset)
+    }
+}
+
+/// A snapshot as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotView {
+    pub name: String,
+    pub description: String,
+    pub created_at: String,
+    /// The VPS's state when it was taken (`running` snapshots include memory).
+    pub vm_state: String,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSnapshot {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl NewSnapshot {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+        if self.name.is_empty() || self.name.len() > 63 || !self.name.bytes().all(ok) || self.name.starts_with('.') {
+            return Err(ApiError::invalid("name", "Snapshot name: 1–63 letters, digits, '-', '_' or '.', not starting with '.'."));
+        }
+        if self.description.chars().count() > 500 || self.description.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(ApiError::invalid("description", "Description: up to 500 characters, no control characters."));
+        }
+        Ok(())
+    }
+}
+
+/// What to do with a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotOp {
+    Create,
+    Revert,
+    Delete,
+}
+
+/// Live figures of a running VPS, computed from two samples of libvirt's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct VpsStats {
+    pub id: i64,
+    /// Of the VPS's vCPUs together: 100 = all busy.
+    pub cpu_percent: f64,
+    pub memory_used_mib: u64,
+    pub memory_mib: u64,
+    pub disk_read_bps: u64,
+    pub disk_write_bps: u64,
+    pub net_rx_bps: u64,
+    pub net_tx_bps: u64,
+    /// Seconds since it last started, when known.
+    #[serde(default)]
+    pub uptime_s: Option<u64>,
+}
+
+/// Billing/admin change of a VPS's expiry: `extend` adds its length to the current expiry (or to
+/// now, when it already passed or there was none) and sets the action; `None` removes the expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiryChange {
+    #[serde(default)]
+    pub extend: Option<Expiry>,
+}
+
+/// Reinstall: a new disk from `image_id`; id, name, address and owner stay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reinstall {
+    pub image_id: i64,
+    /// The VPS's name typed again.
+    pub confirm: String,
+    /// A new root password set through cloud-init at first boot (hashed before it is stored).
+    #[serde(default)]
+    pub root_password: Option<String>,
+}
+
+/// Validates a root password: 8–128 characters, no control characters.
+pub fn validate_root_password(p: &str) -> Result<(), ApiError> {
+    let n = p.chars().count();
+    if !(8..=128).contains(&n) || p.chars().any(char::is_control) {
+        return Err(ApiError::invalid("root_password", "Root password: 8–128 characters, no control characters."));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +302,9 @@ pub struct NewVps {
     pub start: bool,
     #[serde(default)]
     pub expiry: Option<Expiry>,
+    /// Root's password, set by cloud-init at first boot (optional; SSH keys are the better way).
+    #[serde(default)]
+    pub root_password: Option<String>,
 }
 
 fn yes() -> bool {
@@ -182,6 +353,9 @@ impl NewVps {
         if self.ssh_key_ids.len() > 50 {
             return Err(ApiError::invalid("ssh_key_ids", "At most 50 keys."));
         }
+        if let Some(p) = &self.root_password {
+            validate_root_password(p)?;
+        }
         if let Some(e) = &self.expiry {
             if e.amount == 0 || e.seconds() > 10 * 365 * 86_400 {
                 return Err(ApiError::invalid("expiry", "Expiry: from 1 minute to 10 years."));
@@ -218,6 +392,31 @@ pub struct VpsView {
     #[serde(default)]
     pub last_error: Option<String>,
     pub created_at: String,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    pub snapshot_limit: u32,
+}
+
+/// A change of state pushed on the `vps` and `vps:<id>` topics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpsStateEvent {
+    pub id: i64,
+    pub state: VpsState,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    /// True when the VPS is gone (deleted).
+    #[serde(default)]
+    pub removed: bool,
+}
+
+/// What the live socket carries for VPSs: a state change or a stats sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VpsLive {
+    State(VpsStateEvent),
+    Stats(VpsStats),
 }
 
 #[cfg(test)]
@@ -238,6 +437,7 @@ mod tests {
             network: NetworkKind::Private,
             start: true,
             expiry: None,
+            root_password: None,
         }
     }
 
@@ -256,5 +456,28 @@ mod tests {
         let never = Expiry { amount: 0, unit: ExpiryUnit::Days, action: ExpiryAction::Delete };
         assert_eq!(field(NewVps { expiry: Some(never), ..new("web", "web") }), "expiry");
         assert_eq!(Expiry { amount: 2, unit: ExpiryUnit::Hours, action: ExpiryAction::Notify }.seconds(), 7200);
+    }
+
+    #[test]
+    fn power_actions_fit_states() {
+        use PowerAction::*;
+        assert!(Start.allowed_from(VpsState::Stopped) && Start.allowed_from(VpsState::Crashed));
+        assert!(!Start.allowed_from(VpsState::Running) && !Start.allowed_from(VpsState::Provisioning));
+        assert!(Resume.allowed_from(VpsState::Paused) && !Suspend.allowed_from(VpsState::Paused));
+        for busy in [VpsState::Provisioning, VpsState::Deleting, VpsState::Reinstalling, VpsState::Error] {
+            assert!(PowerAction::ALL.iter().all(|a| !a.allowed_from(busy)), "{busy:?}");
+        }
+    }
+
+    #[test]
+    fn snapshot_names_and_passwords() {
+        let snap = |n: &str| NewSnapshot { name: n.into(), description: String::new() }.validate();
+        assert!(snap("before-upgrade_2.1").is_ok());
+        for bad in ["", ".hidden", "a b", "a/b", "a;b", &"x".repeat(64)] {
+            assert_eq!(snap(bad).unwrap_err().field.as_deref(), Some("name"), "{bad:?}");
+        }
+        assert!(NewSnapshot { name: "a".into(), description: "bad\u{7}".into() }.validate().is_err());
+        assert!(validate_root_password("correct horse").is_ok());
+        assert!(validate_root_password("short").is_err() && validate_root_password("new\nline-here").is_err());
     }
 }

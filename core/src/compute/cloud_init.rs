@@ -12,8 +12,9 @@ fn key(k: &str) -> Value {
 }
 
 /// The user-data: the person's `#cloud-config` (if any) with Pier's settings laid over it —
-/// host name and the chosen SSH keys (added to any the person listed).
-pub fn user_data(hostname: &str, ssh_keys: &[String], supplied: Option<&str>) -> Result<String, ApiError> {
+/// host name, the chosen SSH keys (added to any the person listed) and, when one was chosen,
+/// root's password as a SHA-512 crypt hash (the password itself never reaches the seed).
+pub fn user_data(hostname: &str, ssh_keys: &[String], supplied: Option<&str>, root_password_hash: Option<&str>) -> Result<String, ApiError> {
     let mut doc = match supplied.map(str::trim).filter(|s| !s.is_empty()) {
         None => Mapping::new(),
         Some(text) => {
@@ -48,8 +49,25 @@ pub fn user_data(hostname: &str, ssh_keys: &[String], supplied: Option<&str>) ->
     if !keys.is_empty() {
         doc.insert(key("ssh_authorized_keys"), Value::Sequence(keys));
     }
+    if let Some(hash) = root_password_hash {
+        let mut root = Mapping::new();
+        root.insert(key("name"), Value::String("root".into()));
+        root.insert(key("password"), Value::String(hash.to_string()));
+        root.insert(key("type"), Value::String("hash".into()));
+        let mut chpasswd = Mapping::new();
+        chpasswd.insert(key("expire"), Value::Bool(false));
+        chpasswd.insert(key("users"), Value::Sequence(vec![Value::Mapping(root)]));
+        doc.insert(key("chpasswd"), Value::Mapping(chpasswd));
+    }
     let body = serde_yaml::to_string(&Value::Mapping(doc)).map_err(|e| ApiError::invalid("user_data", e.to_string()))?;
     Ok(format!("#cloud-config\n{body}"))
+}
+
+/// Checks a root password and returns its SHA-512 crypt hash (`$6$…`, what /etc/shadow holds).
+pub fn hash_root_password(password: &str) -> Result<String, super::ComputeError> {
+    pier_proto::vps::validate_root_password(password).map_err(super::ComputeError::Invalid)?;
+    let params = sha_crypt::Sha512Params::new(sha_crypt::ROUNDS_DEFAULT).expect("default rounds are valid");
+    sha_crypt::sha512_simple(password, &params).map_err(|_| super::ComputeError::Unavailable("hashing the password failed".into()))
 }
 
 pub fn meta_data(instance_id: &str, hostname: &str) -> String {
@@ -122,7 +140,7 @@ mod tests {
     #[test]
     fn user_data_merges_keys_and_hostname_into_the_persons_config() {
         let keys = vec!["ssh-ed25519 AAAA one".to_string()];
-        let text = user_data("web-1.example.com", &keys, Some("#cloud-config\npackages: [nginx]\nssh_authorized_keys:\n  - ssh-rsa BBBB two\n")).unwrap();
+        let text = user_data("web-1.example.com", &keys, Some("#cloud-config\npackages: [nginx]\nssh_authorized_keys:\n  - ssh-rsa BBBB two\n"), None).unwrap();
         assert!(text.starts_with("#cloud-config\n"));
         let v: Value = serde_yaml::from_str(&text).unwrap();
         assert_eq!(v["hostname"], Value::String("web-1".into()));
@@ -133,12 +151,12 @@ mod tests {
 
     #[test]
     fn malformed_user_data_is_refused_with_the_reason() {
-        let why = |s: &str| user_data("h", &[], Some(s)).unwrap_err().message;
+        let why = |s: &str| user_data("h", &[], Some(s), None).unwrap_err().message;
         assert!(why("packages: [nginx]").contains("#cloud-config"));
         assert!(why("#cloud-config\npackages: [nginx").contains("not valid YAML"));
         assert!(why("#cloud-config\n- a\n- b").contains("mapping"));
         // Values that look like YAML syntax stay values: no injection through the host name.
-        let v: Value = serde_yaml::from_str(&user_data("a", &["x\nruncmd: [reboot]".into()], None).unwrap()).unwrap();
+        let v: Value = serde_yaml::from_str(&user_data("a", &["x\nruncmd: [reboot]".into()], None, None).unwrap()).unwrap();
         assert!(v.get("runcmd").is_none());
     }
 
@@ -150,5 +168,18 @@ mod tests {
         assert_eq!(v["ethernets"]["eth0"]["routes"][0]["via"], Value::String("203.0.113.1".into()));
         let d: Value = serde_yaml::from_str(&network_config("52:54:00:00:00:01", None)).unwrap();
         assert_eq!(d["ethernets"]["eth0"]["dhcp4"], Value::Bool(true));
+    }
+
+    #[test]
+    fn root_password_reaches_the_seed_only_as_a_hash() {
+        let hash = super::hash_root_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$6$"), "{hash}");
+        assert!(sha_crypt::sha512_check("correct horse battery", &hash).is_ok());
+        let text = user_data("h", &[], None, Some(&hash)).unwrap();
+        assert!(!text.contains("correct horse"));
+        let v: Value = serde_yaml::from_str(&text).unwrap();
+        assert_eq!(v["chpasswd"]["users"][0]["password"], Value::String(hash));
+        assert_eq!(v["chpasswd"]["users"][0]["type"], Value::String("hash".into()));
+        assert!(super::hash_root_password("short").is_err());
     }
 }

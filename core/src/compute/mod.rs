@@ -3,6 +3,14 @@
 //! Talking to libvirt is `pier-vmm`'s job; this layer decides, persists and audits.
 
 pub mod cloud_init;
+pub mod connections;
+pub mod console;
+pub mod expiry;
+pub mod power;
+pub mod removal;
+pub mod snapshots;
+pub mod state_sync;
+pub mod stats;
 pub mod hosts;
 pub mod images;
 pub mod ip_pools;
@@ -55,10 +63,23 @@ pub struct Compute {
     db: DatabaseConnection,
     audit: Audit,
     bus: EventBus,
+    conns: connections::Connections,
+    stats: stats::StatsStore,
+    tickets: console::Tickets,
 }
 
 impl Compute {
     pub fn new(db: DatabaseConnection, audit: Audit, bus: EventBus) -> Self {
-        Self { db, audit, bus }
+        Self { db, audit, bus, conns: Default::default(), stats: Default::default(), tickets: Default::default() }
+    }
+}
+
+impl From<pier_vmm::VmmError> for ComputeError {
+    fn from(e: pier_vmm::VmmError) -> Self {
+        match e {
+            pier_vmm::VmmError::InvalidState(m) => ComputeError::Conflict(m),
+            pier_vmm::VmmError::NoSnapshot(n) => ComputeError::NotFound(format!("Snapshot {n:?}")),
+            other => ComputeError::Unavailable(other.to_string()),
+        }
     }
 }

@@ -9,14 +9,14 @@ use crate::entity::{host, image, ip_pool, plan, ssh_key, user, vps};
 use crate::jobs::{JobContext, JobFailure, JobHandler, Jobs, NewJob};
 use async_trait::async_trait;
 use pier_proto::compute::{HostStatus, ImageStatus};
-use pier_proto::vps::{ExpiryAction, NetworkKind, NewVps, VpsState, VpsView, KIND_VPS_CREATE};
+use pier_proto::vps::{ExpiryAction, NetworkKind, NewVps, VpsLive, VpsState, VpsStateEvent, VpsView, CUSTOM_SNAPSHOT_LIMIT, KIND_VPS_CREATE};
 use pier_proto::ApiError;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use time::format_description::well_known::Rfc3339;
 
-fn holder(id: i64) -> String {
+pub(super) fn holder(id: i64) -> String {
     format!("vps:{id}")
 }
 
@@ -47,15 +47,17 @@ impl Compute {
     async fn names_for(&self, rows: &[vps::Model]) -> Result<Names> {
         let ids = |f: fn(&vps::Model) -> Option<i64>| rows.iter().filter_map(f).collect::<BTreeSet<i64>>();
         let (users, hosts, plans, images) = (ids(|v| Some(v.owner_id)), ids(|v| Some(v.host_id)), ids(|v| v.plan_id), ids(|v| v.image_id));
+        let plan_rows = plan::Entity::find().filter(plan::Column::Id.is_in(plans)).all(&self.db).await?;
         Ok(Names {
             users: user::Entity::find().filter(user::Column::Id.is_in(users)).all(&self.db).await?.into_iter().map(|u| (u.id, u.username)).collect(),
             hosts: host::Entity::find().filter(host::Column::Id.is_in(hosts)).all(&self.db).await?.into_iter().map(|h| (h.id, h.name)).collect(),
-            plans: plan::Entity::find().filter(plan::Column::Id.is_in(plans)).all(&self.db).await?.into_iter().map(|p| (p.id, p.name)).collect(),
+            plans: plan_rows.iter().map(|p| (p.id, p.name.clone())).collect(),
+            snapshot_limits: plan_rows.iter().map(|p| (p.id, p.snapshot_limit.max(0) as u32)).collect(),
             images: image::Entity::find().filter(image::Column::Id.is_in(images)).all(&self.db).await?.into_iter().map(|i| (i.id, i.name)).collect(),
         })
     }
 
-    async fn vps_view(&self, m: &vps::Model) -> Result<VpsView> {
+    pub(super) async fn vps_view(&self, m: &vps::Model) -> Result<VpsView> {
         let names = self.names_for(std::slice::from_ref(m)).await?;
         Ok(view_with(m, &names))
     }
@@ -89,6 +91,8 @@ fn view_with(m: &vps::Model, names: &Names) -> VpsView {
             expiry_action: expiry_action_of(&m.expiry_action),
             last_error: m.last_error.clone(),
             created_at: m.created_at.format(&Rfc3339).unwrap_or_default(),
+            started_at: m.started_at.and_then(|t| t.format(&Rfc3339).ok()),
+            snapshot_limit: names.snapshot_limits.get(&m.plan_id.unwrap_or(-1)).copied().unwrap_or(CUSTOM_SNAPSHOT_LIMIT),
         }
     }
 }
@@ -97,7 +101,7 @@ impl Compute {
     /// Staff see every VPS; others their own.
     pub async fn list_vps(&self, actor: &Actor) -> Result<Vec<VpsView>> {
         let mut q = vps::Entity::find().order_by_asc(vps::Column::Name);
-        if !policy::may_read_platform(actor) {
+        if !policy::may_read_all_vps(actor) {
             q = q.filter(vps::Column::OwnerId.eq(person_id(actor)?));
         }
         let rows = q.all(&self.db).await?;
@@ -106,9 +110,9 @@ impl Compute {
     }
 
     /// The VPS if `actor` may see it; anyone else's is "not found".
-    async fn visible_vps(&self, actor: &Actor, id: i64) -> Result<vps::Model> {
+    pub(super) async fn visible_vps(&self, actor: &Actor, id: i64) -> Result<vps::Model> {
         let m = vps::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| ComputeError::NotFound(format!("VPS {id}")))?;
-        if policy::may_read_platform(actor) || person_id(actor).ok() == Some(m.owner_id) {
+        if policy::may_read_all_vps(actor) || person_id(actor).ok() == Some(m.owner_id) {
             Ok(m)
         } else {
             Err(ComputeError::NotFound(format!("VPS {id}")))
@@ -208,7 +212,8 @@ impl Compute {
         }
         let ssh_keys: Vec<String> = keys.into_iter().map(|k| k.public_key).collect();
         // Fails early on malformed user-data, before anything is reserved.
-        cloud_init::user_data(&new.hostname, &ssh_keys, new.user_data.as_deref()).map_err(ComputeError::Invalid)?;
+        cloud_init::user_data(&new.hostname, &ssh_keys, new.user_data.as_deref(), None).map_err(ComputeError::Invalid)?;
+        let root_password_hash = new.root_password.as_deref().map(cloud_init::hash_root_password).transpose()?;
         if vps::Entity::find().filter(vps::Column::OwnerId.eq(owner)).filter(vps::Column::Name.eq(new.name.clone())).one(&self.db).await?.is_some() {
             return Err(ComputeError::Invalid(ApiError { code: pier_proto::ErrorCode::Conflict, message: format!("There is already a VPS named {:?}.", new.name), field: Some("name".into()) }));
         }
@@ -258,7 +263,7 @@ impl Compute {
             }
         }
         let row = update.update(&self.db).await?;
-        let params = serde_json::json!({"vps_id": row.id, "ssh_keys": ssh_keys, "start": new.start});
+        let params = serde_json::to_value(CreateParams { vps_id: row.id, ssh_keys, start: new.start, root_password_hash }).expect("serialisable");
         let job = jobs
             .enqueue(actor, NewJob { kind: KIND_VPS_CREATE, target: format!("vps:{}", row.id), params, idempotency_key: None, max_attempts: 2 })
             .await
@@ -285,6 +290,76 @@ impl Compute {
     }
 }
 
+impl Compute {
+    /// The VPS and its host when `actor` may act on it: its owner or an administrator (support
+    /// reads but does not operate). A refusal is audited under `action`.
+    pub(super) async fn operable_vps(&self, actor: &Actor, id: i64, action: &str, ctx: &RequestContext) -> Result<(vps::Model, host::Model)> {
+        let v = self.visible_vps(actor, id).await?;
+        if !(policy::may_manage_platform(actor) || actor.user_id() == Some(v.owner_id)) {
+            self.audit.record(actor, action, &format!("vps:{id}"), Outcome::Denied, ctx, "not the owner").await;
+            return Err(ComputeError::Forbidden("only the VPS's owner or an administrator may do this".into()));
+        }
+        let h = self.host_row(v.host_id).await?;
+        Ok((v, h))
+    }
+
+    /// Refuses while a job owns the VPS (creating, deleting, reinstalling).
+    pub(super) fn refuse_busy(v: &vps::Model) -> Result<()> {
+        let state = VpsState::parse(&v.state);
+        if state.is_busy() {
+            return Err(ComputeError::Conflict(format!("{} is {} right now; wait until that finishes.", v.name, state.as_str())));
+        }
+        Ok(())
+    }
+
+    /// Records a new state (and error text) and pushes it to the owner's and staff's browsers.
+    /// `started_at` follows: set when it starts running, cleared when it stops.
+    pub(super) async fn set_vps_state(&self, v: &vps::Model, state: VpsState, error: Option<String>) -> Result<vps::Model> {
+        let now = time::OffsetDateTime::now_utc();
+        let was_running = VpsState::parse(&v.state) == VpsState::Running || VpsState::parse(&v.state) == VpsState::Paused;
+        let started_at = match state {
+            VpsState::Running | VpsState::Paused if was_running && v.started_at.is_some() => v.started_at,
+            VpsState::Running | VpsState::Paused => Some(now),
+            _ => None,
+        };
+        let mut row: vps::ActiveModel = v.clone().into();
+        row.state = Set(state.as_str().into());
+        row.last_error = Set(error);
+        row.started_at = Set(started_at);
+        row.updated_at = Set(now);
+        let saved = row.update(&self.db).await?;
+        self.publish_vps(&saved, false);
+        Ok(saved)
+    }
+
+    pub(super) fn publish_vps(&self, v: &vps::Model, removed: bool) {
+        let event = VpsLive::State(VpsStateEvent {
+            id: v.id,
+            state: VpsState::parse(&v.state),
+            last_error: v.last_error.clone(),
+            started_at: v.started_at.and_then(|t| t.format(&Rfc3339).ok()),
+            removed,
+        });
+        self.publish_vps_live(v, event);
+    }
+
+    pub(super) fn publish_vps_live(&self, v: &vps::Model, event: VpsLive) {
+        let topics = [pier_proto::live::Topic::new("vps").expect("valid"), pier_proto::live::Topic::new(format!("vps:{}", v.id)).expect("valid")];
+        let data = serde_json::to_value(event).unwrap_or_default();
+        self.bus.publish(&topics, crate::actor::Audience::Owner(format!("user:{}", v.owner_id)), data);
+    }
+}
+
+/// Pier's state for what libvirt reports.
+pub(super) fn state_of(d: pier_vmm::DomainState) -> VpsState {
+    match d {
+        pier_vmm::DomainState::Running | pier_vmm::DomainState::Stopping => VpsState::Running,
+        pier_vmm::DomainState::Paused => VpsState::Paused,
+        pier_vmm::DomainState::Crashed => VpsState::Crashed,
+        pier_vmm::DomainState::Stopped => VpsState::Stopped,
+    }
+}
+
 pub(super) fn person_id(actor: &Actor) -> Result<i64> {
     actor.user_id().ok_or_else(|| ComputeError::Forbidden("only a person owns VPSs".into()))
 }
@@ -295,6 +370,7 @@ struct Names {
     users: HashMap<i64, String>,
     hosts: HashMap<i64, String>,
     plans: HashMap<i64, String>,
+    snapshot_limits: HashMap<i64, u32>,
     images: HashMap<i64, String>,
 }
 
@@ -302,16 +378,19 @@ struct Names {
 /// running it again is safe; when a step fails, everything made so far is removed and the VPS
 /// shows the error.
 pub struct CreateVps {
-    pub db: DatabaseConnection,
+    pub compute: Compute,
 }
 
-#[derive(serde::Deserialize)]
-struct CreateParams {
-    vps_id: i64,
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct CreateParams {
+    pub vps_id: i64,
     #[serde(default)]
-    ssh_keys: Vec<String>,
+    pub ssh_keys: Vec<String>,
     #[serde(default)]
-    start: bool,
+    pub start: bool,
+    /// SHA-512 crypt of the root password, when one was chosen (never the password itself).
+    #[serde(default)]
+    pub root_password_hash: Option<String>,
 }
 
 fn failed(e: impl std::fmt::Display) -> JobFailure {
@@ -319,7 +398,7 @@ fn failed(e: impl std::fmt::Display) -> JobFailure {
 }
 
 impl CreateVps {
-    async fn build(&self, ctx: &JobContext, v: &vps::Model, h: &host::Model, img: &image::Model, p: &CreateParams) -> std::result::Result<VpsState, String> {
+    pub(super) async fn build(&self, ctx: &JobContext, v: &vps::Model, h: &host::Model, img: &image::Model, p: &CreateParams) -> std::result::Result<VpsState, String> {
         ctx.progress(10, "Creating the disk").await.map_err(|e| e.to_string())?;
         let _ = tokio::fs::remove_file(&v.disk_path).await;
         let fmt = img.format.clone().unwrap_or_else(|| "qcow2".into());
@@ -335,7 +414,7 @@ impl CreateVps {
         ctx.progress(35, "Writing the cloud-init seed").await.map_err(|e| e.to_string())?;
         let address = match &v.ip_address {
             Some(ip) => {
-                let pool = ip_pool::Entity::find().filter(ip_pool::Column::HostId.eq(h.id)).all(&self.db).await.map_err(|e| e.to_string())?;
+                let pool = ip_pool::Entity::find().filter(ip_pool::Column::HostId.eq(h.id)).all(&self.compute.db).await.map_err(|e| e.to_string())?;
                 let ip: Ipv4Addr = ip.parse().map_err(|_| "the reserved address is malformed".to_string())?;
                 let p = pool.iter().find(|p| {
                     pier_proto::compute::parse_cidr(&p.cidr).is_some_and(|(net, len)| {
@@ -349,7 +428,7 @@ impl CreateVps {
             }
             None => None,
         };
-        let user_data = cloud_init::user_data(&v.hostname, &p.ssh_keys, v.user_data.as_deref()).map_err(|e| e.message)?;
+        let user_data = cloud_init::user_data(&v.hostname, &p.ssh_keys, v.user_data.as_deref(), p.root_password_hash.as_deref()).map_err(|e| e.message)?;
         let mac = mac_of(v.id);
         cloud_init::write_seed(
             std::path::Path::new(&v.seed_path),
@@ -376,8 +455,7 @@ impl CreateVps {
         };
         let uri = h.uri.clone();
         let start = p.start;
-        let state = tokio::task::spawn_blocking(move || {
-            let hv = pier_vmm::Hypervisor::connect(&uri)?;
+        let state = self.compute.conns.call(&uri, move |hv| {
             let mut spec = spec;
             // TCG everywhere for now: KVM guests hang on these machines (design.md §5).
             spec.domain_type = if hv.info()?.driver == "TEST" { "test".into() } else { "qemu".into() };
@@ -389,30 +467,21 @@ impl CreateVps {
             hv.domain(&spec.name).map(|d| d.state)
         })
         .await
-        .map_err(|e| format!("libvirt call crashed: {e}"))?
         .map_err(|e| e.to_string())?;
         ctx.progress(95, if start { "Started" } else { "Defined (not started)" }).await.map_err(|e| e.to_string())?;
-        Ok(match state {
-            pier_vmm::DomainState::Running | pier_vmm::DomainState::Stopping => VpsState::Running,
-            pier_vmm::DomainState::Paused => VpsState::Paused,
-            _ => VpsState::Stopped,
-        })
+        Ok(state_of(state))
     }
 
     /// Removes what a failed attempt made (domain, disk, seed) and frees the address.
-    async fn clean_up(&self, v: &vps::Model, h: &host::Model) {
+    pub(super) async fn clean_up(&self, v: &vps::Model, h: &host::Model) {
         let (uri, name) = (h.uri.clone(), v.domain_name.clone());
-        let _ = tokio::task::spawn_blocking(move || pier_vmm::Hypervisor::connect(&uri).and_then(|hv| hv.remove(&name))).await;
+        let _ = self.compute.conns.call(&uri, move |hv| hv.remove(&name)).await;
         let _ = tokio::fs::remove_file(&v.disk_path).await;
         let _ = tokio::fs::remove_file(&v.seed_path).await;
     }
 
     async fn set_state(&self, v: &vps::Model, state: VpsState, error: Option<String>) -> std::result::Result<(), JobFailure> {
-        let mut row: vps::ActiveModel = v.clone().into();
-        row.state = Set(state.as_str().into());
-        row.last_error = Set(error);
-        row.updated_at = Set(time::OffsetDateTime::now_utc());
-        row.update(&self.db).await.map(|_| ()).map_err(failed)
+        self.compute.set_vps_state(v, state, error).await.map(|_| ()).map_err(failed)
     }
 }
 
@@ -429,10 +498,10 @@ impl JobHandler for CreateVps {
     }
     async fn run(&self, ctx: &JobContext) -> std::result::Result<String, JobFailure> {
         let p: CreateParams = ctx.params()?;
-        let v = vps::Entity::find_by_id(p.vps_id).one(&self.db).await.map_err(failed)?.ok_or_else(|| failed("the VPS was deleted meanwhile"))?;
-        let h = host::Entity::find_by_id(v.host_id).one(&self.db).await.map_err(failed)?.ok_or_else(|| failed("the host was removed"))?;
+        let v = vps::Entity::find_by_id(p.vps_id).one(&self.compute.db).await.map_err(failed)?.ok_or_else(|| failed("the VPS was deleted meanwhile"))?;
+        let h = host::Entity::find_by_id(v.host_id).one(&self.compute.db).await.map_err(failed)?.ok_or_else(|| failed("the host was removed"))?;
         let img = match v.image_id {
-            Some(id) => image::Entity::find_by_id(id).one(&self.db).await.map_err(failed)?,
+            Some(id) => image::Entity::find_by_id(id).one(&self.compute.db).await.map_err(failed)?,
             None => None,
         };
         let img = img.ok_or_else(|| failed("the image was removed"))?;

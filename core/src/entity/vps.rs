@@ -26,6 +26,10 @@ pub struct Model {
     pub expires_at: Option<TimeDateTimeWithTimeZone>,
     pub expiry_action: String,
     pub last_error: Option<String>,
+    /// When it last started running (uptime); None while stopped.
+    pub started_at: Option<TimeDateTimeWithTimeZone>,
+    /// When the owner was warned that the expiry is near (once per expiry date).
+    pub expiry_warned_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -59,6 +59,7 @@ build() {
     log "npm install -g binaryen@$BINARYEN_VERSION (wasm-opt)"
     npm install -g --silent "binaryen@$BINARYEN_VERSION" >/dev/null
   fi
+  vendor_assets
 }
 
 start_dockerd() {
@@ -85,6 +86,21 @@ start_libvirtd() {
   fi
   for _ in $(seq 1 30); do [ -S /var/run/libvirt/libvirt-sock ] && return 0; sleep 0.2; done
   log "libvirtd did not come up"; return 1
+}
+
+# The console libraries (xterm.js, noVNC) from npm into public/vendor, which the build copies to
+# the site. Installed at build time, never committed (design.md §5).
+vendor_assets() {
+  local dest="$here/public/vendor"
+  if [ ! -f "$dest/xterm/xterm.mjs" ] || [ ! -f "$dest/novnc/core/rfb.js" ] || [ "$here/frontend/package-lock.json" -nt "$dest/.stamp" ]; then
+    log "npm ci (console libraries)"
+    (cd "$here/frontend" && npm ci --silent --no-audit --no-fund)
+    rm -rf "$dest" && mkdir -p "$dest/xterm" "$dest/novnc"
+    local m="$here/frontend/node_modules"
+    cp "$m/@xterm/xterm/lib/xterm.mjs" "$m/@xterm/xterm/css/xterm.css" "$m/@xterm/addon-fit/lib/addon-fit.mjs" "$dest/xterm/"
+    cp -r "$m/@novnc/novnc/core" "$m/@novnc/novnc/vendor" "$m/@novnc/novnc/LICENSE.txt" "$dest/novnc/"
+    touch "$dest/.stamp"
+  fi
 }
 
 runtime() {

@@ -34,6 +34,8 @@ struct World {
     pool: i64,
     /// The admin's fixture image.
     image: i64,
+    /// The admin's VPS (others: not theirs).
+    vps: i64,
     n: u32,
 }
 
@@ -113,6 +115,14 @@ fn matrix() -> Vec<Row> {
             body: |w, role| json!({"vps": {"name": format!("vps-{role}"), "hostname": "web.example.com", "plan_id": w.plan, "image_id": w.image, "network": "private", "start": false}}),
             allowed: ALL,
         },
+        Row { endpoint: "fn:get_vps", body: |w, _| json!({"id": w.vps}), allowed: READERS },
+        Row { endpoint: "fn:list_snapshots", body: |w, _| json!({"id": w.vps}), allowed: READERS },
+        Row { endpoint: "fn:change_expiry", body: |w, _| json!({"id": w.vps, "change": {"extend": {"amount": 1, "unit": "days", "action": "notify"}}}), allowed: PLAN_MANAGERS },
+        // Operating a VPS: its owner and administrators; support and billing only read.
+        Row { endpoint: "fn:console_ticket", body: |w, _| json!({"id": w.vps, "kind": "serial"}), allowed: ADMIN },
+        Row { endpoint: "fn:vps_power", body: |w, _| json!({"id": w.vps, "action": "start"}), allowed: ADMIN },
+        Row { endpoint: "fn:snapshot_vps", body: |w, _| json!({"id": w.vps, "op": "create", "snapshot": {"name": "s1"}}), allowed: ADMIN },
+        Row { endpoint: "fn:reinstall_vps", body: |w, _| json!({"id": w.vps, "request": {"image_id": w.image, "confirm": "admins"}}), allowed: ADMIN },
         Row { endpoint: "fn:list_images", body: none, allowed: ALL },
         Row {
             endpoint: "fn:register_image",
@@ -157,6 +167,8 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "PATCH /api/v1/users/{victim}", body: |_, _| json!({"role": "billing"}), allowed: ADMIN },
         Row { endpoint: "DELETE /api/v1/users/{victim}?confirm={name}", body: none, allowed: ADMIN },
         Row { endpoint: "GET /api/v1/audit", body: none, allowed: ALL },
+        // Last: the admin's delete removes the VPS the rows above use.
+        Row { endpoint: "fn:delete_vps", body: |w, _| json!({"id": w.vps, "confirm": "admins"}), allowed: ADMIN },
     ]
 }
 
@@ -208,6 +220,7 @@ struct Fixtures {
     admins_token: i64,
     pool_host: i64,
     image: i64,
+    vps: i64,
 }
 
 async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
@@ -218,8 +231,12 @@ async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
     std::fs::create_dir_all("/tmp/pier-authz").unwrap();
     let made = std::process::Command::new("qemu-img").args(["create", "-q", "-f", "qcow2", &image_file(), "64M"]).status().unwrap();
     assert!(made.success());
+    let plan = post(admin, panel, "save_plan", json!({"id": null, "settings": plan_settings("fixture")})).await;
     let image = post(admin, panel, "register_image", json!({"image": {"name": "fixture", "path": image_file(), "os_family": "debian", "os_version": "12", "default_user": "debian", "min_disk_gb": 1}})).await;
+    let image_id = image[0]["id"].as_i64().unwrap();
+    let vps = post(admin, panel, "create_vps", json!({"vps": {"name": "admins", "hostname": "admins.example.com", "plan_id": plan["id"], "image_id": image_id, "network": "private", "start": false}})).await;
     Fixtures {
+        vps: vps[0]["id"].as_i64().unwrap(),
         admins_key: k1["id"].as_i64().unwrap(),
         admins_key2: k2["id"].as_i64().unwrap(),
         admins_token: t["view"]["id"].as_i64().unwrap(),
@@ -249,6 +266,7 @@ async fn world(panel: &Panel, admin: &reqwest::Client, f: &Fixtures, n: &Counter
         plan,
         pool,
         image: f.image,
+        vps: f.vps,
         n,
         admins_job: panel.start_worker_test(admin, 600, 100).await,
         victim: panel.create_user(admin, &victim_name, "user", PASSWORD).await,

@@ -11,7 +11,7 @@ pub enum Access {
     Read,
     /// Changes state: full tokens only.
     Write,
-    /// Manages the person's own credentials: a browser session only, never a token.
+    /// A browser session only, never a token: the person's own credentials, and consoles.
     SessionOnly,
 }
 
@@ -55,6 +55,15 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("delete_image", Access::Write),
     ("list_vps", Access::Read),
     ("create_vps", Access::Write),
+    ("get_vps", Access::Read),
+    ("vps_power", Access::Write),
+    ("delete_vps", Access::Write),
+    ("reinstall_vps", Access::Write),
+    ("list_snapshots", Access::Read),
+    ("snapshot_vps", Access::Write),
+    ("change_expiry", Access::Write),
+    // A console is interactive control of the machine: a person in a browser, not a token.
+    ("console_ticket", Access::SessionOnly),
     ("my_sessions", Access::SessionOnly),
     ("revoke_session", Access::SessionOnly),
     ("change_password", Access::SessionOnly),

@@ -74,8 +74,8 @@ pub mod policy {
     /// this only refuses topic families the role can never read.
     pub fn may_subscribe(actor: &Actor, topic: &Topic) -> Result<(), String> {
         match topic.family() {
-            // Everyone may follow jobs; they only receive their own unless staff.
-            "jobs" | "job" => Ok(()),
+            // Everyone may follow jobs and VPSs; they only receive their own unless staff.
+            "jobs" | "job" | "vps" => Ok(()),
             other => match actor.role() {
                 None | Some(Role::Admin | Role::Support) => Ok(()),
                 _ => Err(format!("topic family {other:?} is not available to this account")),
@@ -145,6 +145,7 @@ mod tests {
         let user = person(3, Role::User);
         assert!(policy::may_subscribe(&user, &Topic::jobs()).is_ok());
         assert!(policy::may_subscribe(&user, &Topic::new("host:1").unwrap()).is_err());
+        assert!(policy::may_subscribe(&user, &Topic::new("vps:9").unwrap()).is_ok(), "filtered per event by owner");
         assert!(policy::may_subscribe(&person(1, Role::Support), &Topic::new("host:1").unwrap()).is_ok());
         assert!(!policy::may_run_diagnostics(&user));
         assert!(policy::may_run_diagnostics(&person(1, Role::Admin)));

@@ -203,6 +203,16 @@ pub struct Reinstall {
     pub root_password: Option<String>,
 }
 
+/// Which console a ticket opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsoleKind {
+    /// The serial console (text), for xterm.js.
+    Serial,
+    /// The graphical console (VNC/RFB), for noVNC.
+    Vnc,
+}
+
 /// Validates a root password: 8–128 characters, no control characters.
 pub fn validate_root_password(p: &str) -> Result<(), ApiError> {
     let n = p.chars().count();

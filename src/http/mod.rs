@@ -2,6 +2,7 @@
 //! `/healthz` and `/metrics`, wrapped in request ids, tracing, metrics and security layers.
 
 mod auth;
+mod console;
 mod guard;
 mod live;
 mod metrics;
@@ -29,11 +30,12 @@ pub fn router(core: Core, leptos: LeptosOptions) -> Router {
     let routes = generate_route_list(app::App);
 
     let state_for_auth = state.clone();
-    let api = rest::routes().route("/live", get(live::upgrade)).with_state(state.clone());
+    let api = rest::routes().route("/live", get(live::upgrade)).route("/console", get(console::upgrade)).with_state(state.clone());
 
     Router::new()
         .route("/healthz", get(rest::healthz))
         .route("/metrics", get(metrics::scrape))
+        .route("/vps/{id}/console", get(console::page))
         .leptos_routes(&state, routes, {
             let leptos = state.leptos.clone();
             move || app::shell(leptos.clone())

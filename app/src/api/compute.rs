@@ -107,3 +107,63 @@ pub async fn create_vps(vps: pier_proto::vps::NewVps) -> Result<(pier_proto::vps
     let core = ssr::core()?;
     Ok(core.compute.create_vps(&core.jobs, &actor, vps, &ctx).await?)
 }
+
+/// One VPS (its owner, staff, billing) with its latest live figures when it runs.
+#[server(prefix = "/api/fn", endpoint = "get_vps", input = Json)]
+pub async fn get_vps(id: i64) -> Result<(pier_proto::vps::VpsView, Option<pier_proto::vps::VpsStats>), ApiError> {
+    let (actor, _) = ssr::actor()?;
+    let core = ssr::core()?;
+    let v = core.compute.get_vps(&actor, id).await?;
+    Ok((v, core.compute.stats().latest(id)))
+}
+
+/// Queues a power action; answers the job id.
+#[server(prefix = "/api/fn", endpoint = "vps_power", input = Json)]
+pub async fn vps_power(id: i64, action: pier_proto::vps::PowerAction) -> Result<i64, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    let core = ssr::core()?;
+    Ok(core.compute.power_vps(&core.jobs, &actor, id, action, &ctx).await?)
+}
+
+/// `confirm`: the VPS's name typed again. Answers the job id.
+#[server(prefix = "/api/fn", endpoint = "delete_vps", input = Json)]
+pub async fn delete_vps(id: i64, confirm: String) -> Result<i64, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    let core = ssr::core()?;
+    Ok(core.compute.delete_vps(&core.jobs, &actor, id, &confirm, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "reinstall_vps", input = Json)]
+pub async fn reinstall_vps(id: i64, request: pier_proto::vps::Reinstall) -> Result<i64, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    let core = ssr::core()?;
+    Ok(core.compute.reinstall_vps(&core.jobs, &actor, id, request, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_snapshots", input = Json)]
+pub async fn list_snapshots(id: i64) -> Result<Vec<pier_proto::vps::SnapshotView>, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.compute.list_snapshots(&actor, id).await?)
+}
+
+/// Create, revert or delete a snapshot (by name); answers the job id.
+#[server(prefix = "/api/fn", endpoint = "snapshot_vps", input = Json)]
+pub async fn snapshot_vps(id: i64, op: pier_proto::vps::SnapshotOp, snapshot: pier_proto::vps::NewSnapshot) -> Result<i64, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    let core = ssr::core()?;
+    Ok(core.compute.snapshot_vps(&core.jobs, &actor, id, op, snapshot, &ctx).await?)
+}
+
+/// Administrators and billing: extend or remove the expiry.
+#[server(prefix = "/api/fn", endpoint = "change_expiry", input = Json)]
+pub async fn change_expiry(id: i64, change: pier_proto::vps::ExpiryChange) -> Result<pier_proto::vps::VpsView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.change_expiry(&actor, id, change, &ctx).await?)
+}
+
+/// A single-use ticket (30 s) for the console WebSocket `/ws/console?ticket=`.
+#[server(prefix = "/api/fn", endpoint = "console_ticket", input = Json)]
+pub async fn console_ticket(id: i64, kind: pier_proto::vps::ConsoleKind) -> Result<String, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.console_ticket(&actor, id, kind, &ctx).await?)
+}

@@ -14,14 +14,8 @@ use std::time::{Duration, Instant};
 
 pub const TICKET_LIFETIME: Duration = Duration::from_secs(30);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsoleKind {
-    /// The serial console (text), for xterm.js.
-    Serial,
-    /// The graphical console (VNC/RFB), for noVNC.
-    Vnc,
-}
+pub use pier_proto::vps::ConsoleKind;
+pub use pier_vmm::console::ConsoleEnd;
 
 /// What a redeemed ticket opens.
 #[derive(Debug, Clone)]
@@ -54,10 +48,11 @@ impl Compute {
         rand::thread_rng().fill_bytes(&mut raw);
         let token = hex::encode(raw);
         let target = ConsoleTarget { vps_id: v.id, vps_name: v.name.clone(), uri: h.uri.clone(), domain: v.domain_name.clone(), kind };
-        let mut open = self.tickets.open.lock().expect("not poisoned");
-        open.retain(|_, (_, at, _)| at.elapsed() < TICKET_LIFETIME);
-        open.insert(token.clone(), (user, Instant::now(), target));
-        drop(open);
+        {
+            let mut open = self.tickets.open.lock().expect("not poisoned");
+            open.retain(|_, (_, at, _)| at.elapsed() < TICKET_LIFETIME);
+            open.insert(token.clone(), (user, Instant::now(), target));
+        }
         let what = if kind == ConsoleKind::Serial { "serial" } else { "graphical" };
         self.audit.record(actor, "vps.console", &format!("vps:{id}"), Outcome::Success, ctx, &format!("{what} console of {}", v.name)).await;
         Ok(token)

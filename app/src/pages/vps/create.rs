@@ -1,88 +1,16 @@
-//! VPSs: cards of the person's VPSs (staff: all), each with its state, address and the progress
-//! of the job building it; and the create form (plan, image, keys, network, cloud-init, expiry).
+//! The create form: plan, image, keys, network, cloud-init, root password, expiry.
 
-use super::jobs::JobFeed;
-use crate::api::compute::{create_vps, list_images, list_plans, list_vps};
+use crate::api::compute::{create_vps, list_images, list_plans};
 use crate::api::list_ssh_keys;
-use crate::components::empty::EmptyState;
-use crate::components::error_box::ErrorBox;
 use crate::components::form::{field_error, form_error, TextField};
-use crate::components::progress::ProgressBar;
 use crate::components::toast::use_toasts;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
-use pier_proto::vps::{Expiry, ExpiryAction, ExpiryUnit, NetworkKind, NewVps, VpsState, VpsView, KIND_VPS_CREATE};
+use pier_proto::vps::{Expiry, ExpiryAction, ExpiryUnit, NetworkKind, NewVps};
 use pier_proto::ApiError;
 
-fn state_class(s: VpsState) -> &'static str {
-    match s {
-        VpsState::Running => "badge badge-succeeded",
-        VpsState::Provisioning | VpsState::Deleting => "badge badge-running",
-        VpsState::Stopped | VpsState::Paused => "badge badge-queued",
-        VpsState::Error => "badge badge-failed",
-    }
-}
-
 #[component]
-pub fn VpsPage() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let reload = move || version.update(|v| *v += 1);
-    let list = Resource::new(move || version.get(), |_| list_vps());
-    let feed = JobFeed::new(50);
-    // A finished build changes a card's state: read the list again.
-    feed.on_finished(KIND_VPS_CREATE, reload);
-    view! {
-        <Title text="VPS"/>
-        <div class="page-head">
-            <h1>"Virtual servers"</h1>
-        </div>
-        <CreateForm on_created=Callback::new(move |_| reload())/>
-        <Transition fallback=|| view! { <p class="muted">"Loading VPSs…"</p> }>
-            {move || list.get().map(|r| match r {
-                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                Ok(l) if l.is_empty() => view! { <EmptyState icon="vps" title="No VPS yet" text="Create one above."/> }.into_any(),
-                Ok(l) => view! {
-                    <div class="host-grid">{l.into_iter().map(|v| view! { <VpsCard vps=v feed/> }).collect_view()}</div>
-                }.into_any(),
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn VpsCard(vps: VpsView, feed: JobFeed) -> impl IntoView {
-    let target = format!("vps:{}", vps.id);
-    let job = move || feed.jobs().into_iter().find(|j| j.target == target && j.kind == KIND_VPS_CREATE);
-    let building = vps.state == VpsState::Provisioning;
-    let label = format!("Creating {}", vps.name);
-    view! {
-        <section class="card vps-card" data-vps=vps.name.clone() data-state=vps.state.as_str()>
-            <div class="card-head">
-                <h2>{vps.name.clone()}</h2>
-                <span class=state_class(vps.state)>{vps.state.as_str()}</span>
-            </div>
-            <p class="muted small">{vps.hostname.clone()}</p>
-            <dl class="facts">
-                <dt>"Address"</dt><dd>{vps.ip_address.clone().unwrap_or_else(|| "private network".into())}</dd>
-                <dt>"Size"</dt><dd>{format!("{} vCPU · {} MiB · {} GB", vps.vcpus, vps.memory_mib, vps.disk_gb)}</dd>
-                <dt>"Image"</dt><dd>{vps.image.clone().unwrap_or_default()}</dd>
-                <dt>"Host"</dt><dd>{vps.host.clone()}</dd>
-                <dt>"Owner"</dt><dd>{vps.owner.clone()}</dd>
-            </dl>
-            {vps.last_error.clone().map(|e| view! { <div class="error-box" role="alert">{e}</div> })}
-            {building.then(|| view! {
-                {move || job().map(|j| view! {
-                    <ProgressBar value=j.progress state=j.state label=label.clone()/>
-                    <p class="muted small">{j.message}</p>
-                })}
-            })}
-        </section>
-    }
-}
-
-#[component]
-fn CreateForm(on_created: Callback<()>) -> impl IntoView {
+pub fn CreateForm(on_created: Callback<()>) -> impl IntoView {
     let toasts = use_toasts();
     let plans = Resource::new(|| (), |_| list_plans());
     let images = Resource::new(|| (), |_| list_images());
@@ -95,6 +23,7 @@ fn CreateForm(on_created: Callback<()>) -> impl IntoView {
     let public = RwSignal::new(false);
     let user_data = RwSignal::new(String::new());
     let start = RwSignal::new(true);
+    let root_password = RwSignal::new(String::new());
     let expiry_amount = RwSignal::new(String::new());
     let expiry_unit = RwSignal::new(ExpiryUnit::Days);
     let expiry_action = RwSignal::new(ExpiryAction::Notify);
@@ -128,6 +57,7 @@ fn CreateForm(on_created: Callback<()>) -> impl IntoView {
             network: if public.get_untracked() { NetworkKind::Public } else { NetworkKind::Private },
             start: start.get_untracked(),
             expiry,
+            root_password: Some(root_password.get_untracked()).filter(|p| !p.is_empty()),
         };
         if let Err(e) = new.validate() {
             return error.set(Some(e));
@@ -140,6 +70,7 @@ fn CreateForm(on_created: Callback<()>) -> impl IntoView {
                     toasts.success(format!("Creating {} (job #{job}).", v.name));
                     name.set(String::new());
                     hostname.set(String::new());
+                    root_password.set(String::new());
                     on_created.run(());
                 }
                 Err(e) => error.set(Some(e)),
@@ -210,6 +141,7 @@ fn CreateForm(on_created: Callback<()>) -> impl IntoView {
                               prop:value=move || user_data.get() on:input=move |ev| user_data.set(event_target_value(&ev))></textarea>
                     {field_error(error, "user_data")}
                 </div>
+                <TextField id="vps-root-password" label="Root password (optional; SSH keys are better)" kind="password" autocomplete="new-password" value=root_password error field="root_password"/>
                 <div class="inline-form">
                     <TextField id="vps-expiry" label="Expires after (empty = never)" value=expiry_amount error field="expiry"/>
                     <div class="field">

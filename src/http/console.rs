@@ -1,0 +1,141 @@
+//! Consoles: the console window (`GET /vps/{id}/console?kind=serial|vnc`, a small static page
+//! that loads xterm.js or noVNC) and the socket it opens (`GET /api/v1/console?ticket=`), which
+//! redeems a single-use ticket and carries bytes between the browser and the VPS: the libvirt
+//! serial console stream, or the VNC server on the host's 127.0.0.1.
+
+use app::state::{CspNonce, ServerState};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+use pier_core::compute::console::{ConsoleKind, ConsoleTarget};
+use pier_core::compute::Compute;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Keystrokes and pastes are small; a paste of a long script is still well under this.
+const MAX_INPUT: usize = 256 * 1024;
+
+/// The console window. Static except for the script nonce; the ticket request it makes is
+/// where authorization happens. Its policy allows inline styles (xterm.js writes its own) and
+/// framing by the panel itself.
+pub async fn page(Extension(nonce): Extension<CspNonce>) -> Response {
+    let html = format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Console · Pier</title>
+<link rel="stylesheet" href="/vendor/xterm/xterm.css"><link rel="stylesheet" href="/console.css">
+</head><body>
+<header class="bar"><strong id="title">Console</strong><span id="status" role="status">Connecting…</span>
+<button type="button" id="type">Type text…</button><button type="button" id="cad" hidden>Ctrl+Alt+Del</button>
+<button type="button" id="reconnect">Reconnect</button></header>
+<main id="screen"></main>
+<dialog id="type-dialog"><form id="type-form" method="dialog">
+<label for="type-text">Text to type into the console (from your clipboard when the browser allows)</label>
+<textarea id="type-text" spellcheck="false"></textarea>
+<menu><button value="cancel">Cancel</button><button value="send" id="type-send">Type it</button></menu>
+</form></dialog>
+<script type="module" nonce="{nonce}" src="/console.js"></script>
+</body></html>"#,
+        nonce = nonce.0
+    );
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
+        nonce.0
+    );
+    let mut res = Html(html).into_response();
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("ascii"));
+    res.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    res
+}
+
+#[derive(serde::Deserialize)]
+pub struct TicketQuery {
+    ticket: String,
+}
+
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(s): State<ServerState>,
+    super::auth::Signed(actor, _): super::auth::Signed,
+    Query(q): Query<TicketQuery>,
+) -> Response {
+    let Some(target) = s.core.compute.redeem_console_ticket(&actor, &q.ticket) else {
+        return (StatusCode::FORBIDDEN, "This console ticket is unknown, used or expired; open the console again.").into_response();
+    };
+    let compute = s.core.compute.clone();
+    ws.protocols(["binary"]).max_message_size(MAX_INPUT).on_upgrade(move |socket| async move {
+        match target.kind {
+            ConsoleKind::Serial => serial(socket, compute, target).await,
+            ConsoleKind::Vnc => vnc(socket, compute, target).await,
+        }
+    })
+}
+
+async fn close(mut socket: WebSocket, reason: String) {
+    // Close reasons are limited to 123 bytes.
+    let reason: String = reason.chars().take(120).collect();
+    let _ = socket.send(Message::Close(Some(CloseFrame { code: 1000, reason: reason.into() }))).await;
+}
+
+/// The serial console: a blocking libvirt stream pump on its own thread, bytes both ways.
+async fn serial(mut socket: WebSocket, compute: Compute, target: ConsoleTarget) {
+    let (in_tx, in_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let pump = {
+        let (compute, target) = (compute.clone(), target.clone());
+        tokio::task::spawn_blocking(move || compute.pump_serial(&target, in_rx, move |bytes| out_tx.send(bytes).is_ok()))
+    };
+    loop {
+        tokio::select! {
+            out = out_rx.recv() => match out {
+                Some(bytes) => if socket.send(Message::Binary(bytes.into())).await.is_err() { break },
+                None => break, // the pump ended
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Binary(b))) => { let _ = in_tx.send(b.to_vec()); }
+                Some(Ok(Message::Text(t))) => { let _ = in_tx.send(t.as_bytes().to_vec()); }
+                Some(Ok(_)) => {}
+                _ => break,
+            },
+        }
+    }
+    drop(in_tx); // tells the pump to hang up
+    let why = match pump.await {
+        Ok(Ok(pier_core::compute::console::ConsoleEnd::Closed)) => "the VPS's console closed (it stopped?)".to_string(),
+        Ok(Ok(pier_core::compute::console::ConsoleEnd::Failed(m))) => format!("console stream failed: {m}"),
+        Ok(Ok(pier_core::compute::console::ConsoleEnd::HungUp)) => "closed".to_string(),
+        Ok(Err(e)) => e.to_string(),
+        Err(e) => format!("console crashed: {e}"),
+    };
+    tracing::info!(vps = target.vps_id, why = %why, "serial console ended");
+    close(socket, why).await;
+}
+
+/// The graphical console: the RFB stream of QEMU's VNC server on the host's loopback.
+async fn vnc(mut socket: WebSocket, compute: Compute, target: ConsoleTarget) {
+    let port = match compute.vnc_port(&target).await {
+        Ok(p) => p,
+        Err(e) => return close(socket, pier_proto::ApiError::from(e).message).await,
+    };
+    let mut tcp = match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+        Ok(t) => t,
+        Err(e) => return close(socket, format!("cannot reach the VPS's display: {e}")).await,
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        tokio::select! {
+            n = tcp.read(&mut buf) => match n {
+                Ok(0) | Err(_) => break,
+                Ok(n) => if socket.send(Message::Binary(buf[..n].to_vec().into())).await.is_err() { break },
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Binary(b))) => if tcp.write_all(&b).await.is_err() { break },
+                Some(Ok(_)) => {}
+                _ => break,
+            },
+        }
+    }
+    close(socket, "the display closed".into()).await;
+}

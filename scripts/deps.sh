@@ -104,15 +104,38 @@ vendor_assets() {
 }
 
 runtime() {
-  apt_install docker.io nginx libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients genisoimage
+  apt_install docker.io nginx libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients genisoimage dnsmasq-base
   backports_install qemu-system-x86 qemu-system-common qemu-system-data seabios qemu-utils
   # Debian starts a system nginx on :80 when it can; Pier runs its own under a private prefix.
   start_dockerd
   start_libvirtd
+  start_default_network
+}
+
+# VPSs on the private network use libvirt's NAT network "default" (dnsmasq gives addresses).
+start_default_network() {
+  local v="virsh -q -c qemu:///system"
+  if ! $v net-info default >/dev/null 2>&1; then
+    log "defining libvirt network default (NAT, 192.168.122.0/24)"
+    local xml; xml=$(mktemp)
+    cat >"$xml" <<'XML'
+<network>
+  <name>default</name>
+  <forward mode='nat'/>
+  <bridge name='virbr0' stp='on' delay='0'/>
+  <ip address='192.168.122.1' netmask='255.255.255.0'>
+    <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp>
+  </ip>
+</network>
+XML
+    $v net-define "$xml" >/dev/null && rm -f "$xml"
+    $v net-autostart default >/dev/null
+  fi
+  [ "$($v net-info default | awk '/^Active:/{print $2}')" = yes ] || $v net-start default >/dev/null
 }
 
 tests() {
-  apt_install chromium chromium-driver busybox-static
+  apt_install chromium chromium-driver busybox-static nasm
   if [ ! -x "$here/end2end/node_modules/.bin/playwright-core" ] && [ ! -d "$here/end2end/node_modules/playwright-core" ]; then
     log "npm ci (end2end)"
     (cd "$here/end2end" && npm ci --silent --no-audit --no-fund)

@@ -34,8 +34,9 @@ struct World {
     pool: i64,
     /// The admin's fixture image.
     image: i64,
-    /// The admin's VPS (others: not theirs).
+    /// The admin's VPSs (others: not theirs); `doomed` is for the last delete.
     vps: i64,
+    doomed: i64,
     n: u32,
 }
 
@@ -122,7 +123,6 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:console_ticket", body: |w, _| json!({"id": w.vps, "kind": "serial"}), allowed: ADMIN },
         Row { endpoint: "fn:vps_power", body: |w, _| json!({"id": w.vps, "action": "start"}), allowed: ADMIN },
         Row { endpoint: "fn:snapshot_vps", body: |w, _| json!({"id": w.vps, "op": "create", "snapshot": {"name": "s1"}}), allowed: ADMIN },
-        Row { endpoint: "fn:reinstall_vps", body: |w, _| json!({"id": w.vps, "request": {"image_id": w.image, "confirm": "admins"}}), allowed: ADMIN },
         Row { endpoint: "fn:list_images", body: none, allowed: ALL },
         Row {
             endpoint: "fn:register_image",
@@ -167,8 +167,28 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "PATCH /api/v1/users/{victim}", body: |_, _| json!({"role": "billing"}), allowed: ADMIN },
         Row { endpoint: "DELETE /api/v1/users/{victim}?confirm={name}", body: none, allowed: ADMIN },
         Row { endpoint: "GET /api/v1/audit", body: none, allowed: ALL },
-        // Last: the admin's delete removes the VPS the rows above use.
+        Row { endpoint: "GET /api/v1/hosts", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/plans", body: none, allowed: ALL },
+        Row { endpoint: "GET /api/v1/images", body: none, allowed: ALL },
+        Row { endpoint: "GET /api/v1/vps", body: none, allowed: ALL },
+        Row { endpoint: "GET /api/v1/vps/{vps}", body: none, allowed: READERS },
+        Row { endpoint: "GET /api/v1/vps/{vps}/snapshots", body: none, allowed: READERS },
+        Row { endpoint: "POST /api/v1/vps/{vps}/power", body: |_, _| json!({"action": "start"}), allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/vps/{vps}/snapshots", body: |_, _| json!({"name": "r1"}), allowed: ADMIN },
+        // The fixture VPS has a snapshot "keep" (the plan allows one, so creating more is refused
+        // with 409, which is not an authorization refusal).
+        Row { endpoint: "POST /api/v1/vps/{vps}/snapshots/keep/revert", body: none, allowed: ADMIN },
+        Row { endpoint: "DELETE /api/v1/vps/{vps}/snapshots/keep", body: none, allowed: ADMIN },
+        Row {
+            endpoint: "POST /api/v1/vps",
+            body: |w, role| json!({"name": format!("rest-{role}-{}", w.n), "hostname": "rest.example.com", "plan_id": w.plan, "image_id": w.image, "network": "private", "start": false}),
+            allowed: ALL,
+        },
+        // Last: reinstalling and deleting change the VPSs the rows above use.
+        Row { endpoint: "fn:reinstall_vps", body: |w, _| json!({"id": w.vps, "request": {"image_id": w.image, "confirm": "admins"}}), allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/vps/{vps}/reinstall", body: |w, _| json!({"image_id": w.image, "confirm": "admins"}), allowed: ADMIN },
         Row { endpoint: "fn:delete_vps", body: |w, _| json!({"id": w.vps, "confirm": "admins"}), allowed: ADMIN },
+        Row { endpoint: "DELETE /api/v1/vps/{doomed}?confirm=doomed", body: none, allowed: ADMIN },
     ]
 }
 
@@ -181,7 +201,9 @@ fn request(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &
         .replace("{job}", &w.admins_job.to_string())
         .replace("{victim}", &w.victim.to_string())
         .replace("{key2}", &w.admins_key2.to_string())
-        .replace("{name}", &w.victim_name);
+        .replace("{name}", &w.victim_name)
+        .replace("{vps}", &w.vps.to_string())
+        .replace("{doomed}", &w.doomed.to_string());
     let url = panel.url(&path);
     match method {
         "GET" => c.get(url),
@@ -221,6 +243,7 @@ struct Fixtures {
     pool_host: i64,
     image: i64,
     vps: i64,
+    doomed: i64,
 }
 
 async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
@@ -234,9 +257,36 @@ async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
     let plan = post(admin, panel, "save_plan", json!({"id": null, "settings": plan_settings("fixture")})).await;
     let image = post(admin, panel, "register_image", json!({"image": {"name": "fixture", "path": image_file(), "os_family": "debian", "os_version": "12", "default_user": "debian", "min_disk_gb": 1}})).await;
     let image_id = image[0]["id"].as_i64().unwrap();
-    let vps = post(admin, panel, "create_vps", json!({"vps": {"name": "admins", "hostname": "admins.example.com", "plan_id": plan["id"], "image_id": image_id, "network": "private", "start": false}})).await;
+    // The image is usable once its inspection job has run.
+    for _ in 0..200 {
+        let images = post(admin, panel, "list_images", json!({})).await;
+        if images.as_array().unwrap().iter().any(|i| i["id"] == image_id && i["status"] == "ready") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let make = |name: &'static str| {
+        let body = json!({"vps": {"name": name, "hostname": "admins.example.com", "plan_id": plan["id"], "image_id": image_id, "network": "private", "start": false}});
+        async move { post(admin, panel, "create_vps", body).await[0]["id"].as_i64().unwrap() }
+    };
+    let (vps, doomed) = (make("admins").await, make("doomed").await);
+    // Built (stopped), then given the snapshot the snapshot rows act on.
+    for _ in 0..200 {
+        if post(admin, panel, "get_vps", json!({"id": vps})).await[0]["state"] == "stopped" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    post(admin, panel, "snapshot_vps", json!({"id": vps, "op": "create", "snapshot": {"name": "keep"}})).await;
+    for _ in 0..200 {
+        if post(admin, panel, "list_snapshots", json!({"id": vps})).await.as_array().is_some_and(|l| !l.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     Fixtures {
-        vps: vps[0]["id"].as_i64().unwrap(),
+        vps,
+        doomed,
         admins_key: k1["id"].as_i64().unwrap(),
         admins_key2: k2["id"].as_i64().unwrap(),
         admins_token: t["view"]["id"].as_i64().unwrap(),
@@ -267,6 +317,7 @@ async fn world(panel: &Panel, admin: &reqwest::Client, f: &Fixtures, n: &Counter
         pool,
         image: f.image,
         vps: f.vps,
+        doomed: f.doomed,
         n,
         admins_job: panel.start_worker_test(admin, 600, 100).await,
         victim: panel.create_user(admin, &victim_name, "user", PASSWORD).await,

@@ -113,3 +113,21 @@ export async function login(page, base, { username = ADMIN.username, password = 
 export async function waitLive(page) {
   await page.locator('[data-live="open"]').waitFor({ timeout: 15_000 });
 }
+
+// Calls a server function from the page (same origin, the page's session).
+export async function call(page, name, body) {
+  return page.evaluate(async ([name, body]) => {
+    const r = await fetch('/api/fn/' + name, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(name + ': ' + r.status + ' ' + (await r.text()));
+    return r.json();
+  }, [name, body]);
+}
+
+// Waits until `f()` is true (polling; for state outside the page, such as files and virsh).
+export async function until(f, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await f())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

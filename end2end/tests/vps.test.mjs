@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPanel, launchBrowser, openPage, login } from './harness.mjs';
+import { startPanel, launchBrowser, openPage, login, call } from './harness.mjs';
 
 let browser;
 let files;
@@ -20,15 +20,6 @@ after(async () => {
   await browser?.close();
   rmSync(files, { recursive: true, force: true });
 });
-
-// Calls a server function from the page (same origin, the page's session).
-async function call(page, name, body) {
-  return page.evaluate(async ([name, body]) => {
-    const r = await fetch('/api/fn/' + name, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!r.ok) throw new Error(name + ': ' + r.status + ' ' + (await r.text()));
-    return r.json();
-  }, [name, body]);
-}
 
 test('a VPS is created through the form and its card shows it running', async () => {
   const panel = await startPanel();

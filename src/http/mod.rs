@@ -7,6 +7,7 @@ mod guard;
 mod live;
 mod metrics;
 mod rest;
+mod rest_vps;
 
 use app::state::ServerState;
 use axum::routing::get;

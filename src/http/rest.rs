@@ -32,7 +32,7 @@ impl<E: Into<ApiError>> From<E> for RestError {
     }
 }
 
-type RestResult<T> = Result<T, RestError>;
+pub(super) type RestResult<T> = Result<T, RestError>;
 
 pub fn routes() -> Router<ServerState> {
     Router::new()
@@ -45,18 +45,19 @@ pub fn routes() -> Router<ServerState> {
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", get(get_user).patch(update_user).delete(delete_user))
         .route("/audit", get(list_audit))
+        .merge(super::rest_vps::routes())
         .fallback(|| async { RestError(ApiError::not_found("API route")) })
 }
 
-fn bad_query(e: QueryRejection) -> RestError {
+pub(super) fn bad_query(e: QueryRejection) -> RestError {
     RestError(ApiError::invalid("query", format!("Invalid query string: {}", e.body_text())))
 }
 
-fn bad_json(e: JsonRejection) -> RestError {
+pub(super) fn bad_json(e: JsonRejection) -> RestError {
     RestError(ApiError::invalid("body", format!("Invalid JSON body: {}", e.body_text())))
 }
 
-fn id_of(what: &str, raw: &str) -> RestResult<i64> {
+pub(super) fn id_of(what: &str, raw: &str) -> RestResult<i64> {
     raw.parse().map_err(|_| RestError(ApiError::invalid("id", format!("{raw:?} is not a {what} id"))))
 }
 

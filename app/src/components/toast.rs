@@ -48,7 +48,9 @@ impl Toasts {
             match call.await {
                 Ok(value) => {
                     self.success(done(&value));
-                    after.run(());
+                    // The part of the page that asked may be gone by now (a live event re-rendered
+                    // it while the answer was on its way): then there is nothing to refresh.
+                    let _ = after.try_run(());
                 }
                 Err(e) => self.error(e.message),
             }

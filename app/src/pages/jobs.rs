@@ -72,11 +72,14 @@ impl JobFeed {
     /// Calls `then` each time another job of `kind` reaches a final state (a page whose rows a
     /// job changes re-reads them).
     pub fn on_finished(self, kind: &'static str, then: impl Fn() + 'static) {
-        let finished = Memo::new(move |_| self.jobs().iter().filter(|j| j.kind == kind && j.state.is_final()).count());
-        Effect::new(move |prev: Option<usize>| {
+        // None until the list has loaded: loading it is not "another job finished".
+        let finished = Memo::new(move |_| self.resource.get().map(|_| self.jobs().iter().filter(|j| j.kind == kind && j.state.is_final()).count()));
+        Effect::new(move |prev: Option<Option<usize>>| {
             let now = finished.get();
-            if prev.is_some_and(|p| p != now) {
-                then();
+            if let (Some(Some(p)), Some(n)) = (prev, now) {
+                if p != n {
+                    then();
+                }
             }
             now
         });

@@ -44,25 +44,27 @@ pub fn VpsDetailPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let version = RwSignal::new(0u32);
     let vps = Resource::new(move || (id(), version.get()), |(id, _)| get_vps(id));
+    // Made here, not in the part that re-renders when the VPS is read again, so the chosen tab
+    // and the job list survive a reload.
+    let feed = JobFeed::new(20);
+    let tab = RwSignal::new(Tab::Overview);
+    let reload = Callback::new(move |_| version.update(|n| *n += 1));
+    // A reinstall changes the image shown; state and figures arrive live on their own.
+    feed.on_finished(pier_proto::vps::KIND_VPS_REINSTALL, move || reload.run(()));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || vps.get().map(|r| match r {
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                Ok((v, stats)) => view! { <Detail vps=v stats reload=Callback::new(move |_| version.update(|n| *n += 1))/> }.into_any(),
+                Ok((v, stats)) => view! { <Detail vps=v stats feed tab reload/> }.into_any(),
             })}
         </Transition>
     }
 }
 
 #[component]
-fn Detail(vps: VpsView, stats: Option<VpsStats>, reload: Callback<()>) -> impl IntoView {
+fn Detail(vps: VpsView, stats: Option<VpsStats>, feed: JobFeed, tab: RwSignal<Tab>, reload: Callback<()>) -> impl IntoView {
     let gone = RwSignal::new(false);
     let live = LiveVps::follow(&vps, stats, move || gone.set(true), move || reload.run(()));
-    let feed = JobFeed::new(20);
-    for kind in super::VPS_JOB_KINDS {
-        feed.on_finished(kind, move || reload.run(()));
-    }
-    let tab = RwSignal::new(Tab::Overview);
     let title = vps.name.clone();
     view! {
         <Title text=title/>

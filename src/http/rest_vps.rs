@@ -1,0 +1,114 @@
+//! REST for the VPS platform: hosts, plans and images (read), and VPSs — list, create, read,
+//! power, snapshots, reinstall, delete. Actions that take time answer 202 with the job's id
+//! (follow it at `/api/v1/jobs/{id}`), as in the UI.
+
+use super::auth::Signed;
+use super::rest::{bad_json, id_of, RestError, RestResult};
+use app::state::ServerState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pier_proto::vps::{NewSnapshot, NewVps, PowerAction, Reinstall, SnapshotOp};
+use pier_proto::ApiError;
+use serde_json::json;
+
+pub fn routes() -> Router<ServerState> {
+    Router::new()
+        .route("/hosts", get(list_hosts))
+        .route("/plans", get(list_plans))
+        .route("/images", get(list_images))
+        .route("/vps", get(list_vps).post(create_vps))
+        .route("/vps/{id}", get(get_vps).delete(delete_vps))
+        .route("/vps/{id}/power", post(power))
+        .route("/vps/{id}/reinstall", post(reinstall))
+        .route("/vps/{id}/snapshots", get(list_snapshots).post(take_snapshot))
+        .route("/vps/{id}/snapshots/{name}", axum::routing::delete(delete_snapshot))
+        .route("/vps/{id}/snapshots/{name}/revert", post(revert_snapshot))
+}
+
+fn vps_id(raw: &str) -> RestResult<i64> {
+    id_of("VPS", raw)
+}
+
+fn accepted(job: i64) -> impl IntoResponse {
+    (StatusCode::ACCEPTED, Json(json!({ "job": job })))
+}
+
+async fn list_hosts(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.compute.list_hosts(&actor).await?))
+}
+
+async fn list_plans(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.compute.list_plans(&actor).await?))
+}
+
+async fn list_images(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.compute.list_images(&actor).await?))
+}
+
+async fn list_vps(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.compute.list_vps(&actor).await?))
+}
+
+async fn create_vps(State(s): State<ServerState>, Signed(actor, ctx): Signed, body: Result<Json<NewVps>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let Json(new) = body.map_err(bad_json)?;
+    let (vps, job) = s.core.compute.create_vps(&s.core.jobs, &actor, new, &ctx).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "vps": vps, "job": job }))))
+}
+
+async fn get_vps(State(s): State<ServerState>, Signed(actor, _): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
+    let id = vps_id(&id)?;
+    let vps = s.core.compute.get_vps(&actor, id).await?;
+    Ok(Json(json!({ "vps": vps, "stats": s.core.compute.stats().latest(id) })))
+}
+
+#[derive(serde::Deserialize)]
+struct Confirm {
+    /// The VPS's name, typed again.
+    confirm: String,
+}
+
+async fn delete_vps(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>, query: Result<Query<Confirm>, QueryRejection>) -> RestResult<impl IntoResponse> {
+    let Query(Confirm { confirm }) = query.map_err(|_| RestError(ApiError::invalid("confirm", "Add ?confirm=<VPS name> to confirm the deletion.")))?;
+    Ok(accepted(s.core.compute.delete_vps(&s.core.jobs, &actor, vps_id(&id)?, &confirm, &ctx).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct Power {
+    action: PowerAction,
+}
+
+async fn power(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>, body: Result<Json<Power>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let Json(Power { action }) = body.map_err(bad_json)?;
+    Ok(accepted(s.core.compute.power_vps(&s.core.jobs, &actor, vps_id(&id)?, action, &ctx).await?))
+}
+
+async fn reinstall(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>, body: Result<Json<Reinstall>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let Json(req) = body.map_err(bad_json)?;
+    Ok(accepted(s.core.compute.reinstall_vps(&s.core.jobs, &actor, vps_id(&id)?, req, &ctx).await?))
+}
+
+async fn list_snapshots(State(s): State<ServerState>, Signed(actor, _): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.compute.list_snapshots(&actor, vps_id(&id)?).await?))
+}
+
+async fn take_snapshot(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>, body: Result<Json<NewSnapshot>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let Json(snap) = body.map_err(bad_json)?;
+    Ok(accepted(s.core.compute.snapshot_vps(&s.core.jobs, &actor, vps_id(&id)?, SnapshotOp::Create, snap, &ctx).await?))
+}
+
+async fn snapshot_op(s: ServerState, actor: pier_core::actor::Actor, ctx: pier_core::audit::RequestContext, id: &str, name: String, op: SnapshotOp) -> RestResult<impl IntoResponse> {
+    let snap = NewSnapshot { name, description: String::new() };
+    Ok(accepted(s.core.compute.snapshot_vps(&s.core.jobs, &actor, vps_id(id)?, op, snap, &ctx).await?))
+}
+
+async fn delete_snapshot(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path((id, name)): Path<(String, String)>) -> RestResult<impl IntoResponse> {
+    snapshot_op(s, actor, ctx, &id, name, SnapshotOp::Delete).await
+}
+
+async fn revert_snapshot(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path((id, name)): Path<(String, String)>) -> RestResult<impl IntoResponse> {
+    snapshot_op(s, actor, ctx, &id, name, SnapshotOp::Revert).await
+}

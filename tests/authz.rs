@@ -121,6 +121,7 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:change_expiry", body: |w, _| json!({"id": w.vps, "change": {"extend": {"amount": 1, "unit": "days", "action": "notify"}}}), allowed: PLAN_MANAGERS },
         // Operating a VPS: its owner and administrators; support and billing only read.
         Row { endpoint: "fn:console_ticket", body: |w, _| json!({"id": w.vps, "kind": "serial"}), allowed: ADMIN },
+        Row { endpoint: "fn:set_root_password", body: |w, _| json!({"id": w.vps, "password": "a long enough password"}), allowed: ADMIN },
         Row { endpoint: "fn:vps_power", body: |w, _| json!({"id": w.vps, "action": "start"}), allowed: ADMIN },
         Row { endpoint: "fn:snapshot_vps", body: |w, _| json!({"id": w.vps, "op": "create", "snapshot": {"name": "s1"}}), allowed: ADMIN },
         Row { endpoint: "fn:list_images", body: none, allowed: ALL },

@@ -62,6 +62,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("list_snapshots", Access::Read),
     ("snapshot_vps", Access::Write),
     ("change_expiry", Access::Write),
+    ("set_root_password", Access::Write),
     // A console is interactive control of the machine: a person in a browser, not a token.
     ("console_ticket", Access::SessionOnly),
     ("my_sessions", Access::SessionOnly),

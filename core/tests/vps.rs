@@ -245,6 +245,14 @@ async fn power_snapshots_stats_consoles_expiry_reinstall_and_delete() {
     assert!(core.compute.redeem_console_ticket(alice, &ticket).is_none(), "single use");
     assert_eq!(api(core.compute.console_ticket(&l.bob, v.id, ConsoleKind::Serial, ctx).await.unwrap_err()).code, ErrorCode::NotFound);
 
+    // Root password through the guest agent: refused in words for a bad password or another's VPS.
+    assert_eq!(api(core.compute.set_root_password(alice, v.id, "short", ctx).await.unwrap_err()).field.as_deref(), Some("root_password"));
+    assert_eq!(api(core.compute.set_root_password(&l.bob, v.id, "a long password", ctx).await.unwrap_err()).code, ErrorCode::NotFound);
+    match core.compute.set_root_password(alice, v.id, "a long password", ctx).await {
+        Ok(()) => {}
+        Err(e) => assert!(api(e).message.contains("guest agent"), "the test driver either sets it or says the agent is missing"),
+    }
+
     // Expiry: billing extends; the schedule warns once a day ahead, then acts once.
     let billing = actor_of(&core.accounts.create_user(&l.admin, person("bill", Role::Billing), ctx).await.unwrap());
     let day = ExpiryChange { extend: Some(Expiry { amount: 1, unit: ExpiryUnit::Days, action: ExpiryAction::Shutdown }) };

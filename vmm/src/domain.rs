@@ -149,6 +149,16 @@ impl Hypervisor {
         summary(&d)
     }
 
+    /// Sets `user`'s password inside the guest through the QEMU guest agent. Without a running
+    /// agent this is `NoGuestAgent` (the guest must have qemu-guest-agent installed and running).
+    pub fn set_user_password(&self, name: &str, user: &str, password: &str) -> Result<(), VmmError> {
+        let d = self.lookup(name)?;
+        d.set_user_password(user, password, 0).map_err(|e| {
+            let msg = e.message().trim().to_string();
+            if msg.contains("agent") { VmmError::NoGuestAgent(msg) } else { VmmError::Libvirt(msg) }
+        })
+    }
+
     /// Stops (if needed) and undefines, with its snapshot metadata and managed save. Disk files
     /// are the caller's to remove (they live in Pier's storage directory). Pier's domains boot
     /// with SeaBIOS, so there is no NVRAM to remove.

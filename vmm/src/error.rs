@@ -12,6 +12,9 @@ pub enum VmmError {
     /// The action does not fit the domain's current state (start a running one, ...).
     #[error("{0}")]
     InvalidState(String),
+    /// The guest agent is not installed, not running, or not answering.
+    #[error("the QEMU guest agent is not available: {0}")]
+    NoGuestAgent(String),
     #[error("libvirt: {0}")]
     Libvirt(String),
     #[error("building domain XML: {0}")]

@@ -189,6 +189,9 @@ fn qemu_pushes_events_and_takes_snapshots() {
     drop(input_tx);
     assert_eq!(pump.join().unwrap().unwrap(), pier_vmm::console::ConsoleEnd::HungUp);
 
+    // No guest agent in this guest: setting a password says so.
+    assert!(matches!(hv.set_user_password(&name, "root", "a new password"), Err(VmmError::NoGuestAgent(_))));
+
     hv.create_snapshot(&name, "running", "with memory").unwrap();
     assert_eq!(hv.list_snapshots(&name).unwrap()[0].state, "running");
     other.power(&name, PowerAction::ForceOff).unwrap();

@@ -167,3 +167,10 @@ pub async fn console_ticket(id: i64, kind: pier_proto::vps::ConsoleKind) -> Resu
     let (actor, ctx) = ssr::actor()?;
     Ok(ssr::core()?.compute.console_ticket(&actor, id, kind, &ctx).await?)
 }
+
+/// Sets root's password in the running VPS through the QEMU guest agent.
+#[server(prefix = "/api/fn", endpoint = "set_root_password", input = Json)]
+pub async fn set_root_password(id: i64, password: String) -> Result<(), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.set_root_password(&actor, id, &password, &ctx).await?)
+}

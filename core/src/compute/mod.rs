@@ -79,6 +79,9 @@ impl From<pier_vmm::VmmError> for ComputeError {
         match e {
             pier_vmm::VmmError::InvalidState(m) => ComputeError::Conflict(m),
             pier_vmm::VmmError::NoSnapshot(n) => ComputeError::NotFound(format!("Snapshot {n:?}")),
+            pier_vmm::VmmError::NoGuestAgent(_) => ComputeError::Conflict(
+                "The QEMU guest agent is not running in this VPS, so its password cannot be set from here. Install and start qemu-guest-agent in the guest, or set a new password with Reinstall (cloud-init sets it at first boot).".into(),
+            ),
             other => ComputeError::Unavailable(other.to_string()),
         }
     }

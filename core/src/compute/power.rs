@@ -57,6 +57,21 @@ impl Compute {
         Ok(job.id)
     }
 
+    /// Sets root's password inside the running guest through the QEMU guest agent (immediate;
+    /// the password itself is neither stored nor logged).
+    pub async fn set_root_password(&self, actor: &Actor, id: i64, password: &str, ctx: &RequestContext) -> Result<()> {
+        let (v, h) = self.operable_vps(actor, id, "vps.root_password", ctx).await?;
+        pier_proto::vps::validate_root_password(password).map_err(ComputeError::Invalid)?;
+        if VpsState::parse(&v.state) != VpsState::Running {
+            return Err(ComputeError::Conflict(format!("{} is {}; the password is set by the guest agent of a running VPS.", v.name, v.state)));
+        }
+        let (domain, pw) = (v.domain_name.clone(), password.to_string());
+        let result = self.conns.call(&h.uri, move |hv| hv.set_user_password(&domain, "root", &pw)).await;
+        let outcome = if result.is_ok() { Outcome::Success } else { Outcome::Failure };
+        self.audit.record(actor, "vps.root_password", &format!("vps:{id}"), outcome, ctx, &v.name).await;
+        result.map_err(ComputeError::from)
+    }
+
     /// Reads the domain's state from libvirt and records it (after an action, or to resync).
     pub(super) async fn refresh_state(&self, v: &vps::Model, h: &host::Model) -> Result<vps::Model> {
         let name = v.domain_name.clone();

@@ -1,7 +1,10 @@
 //! The create form: plan, image, keys, network, cloud-init, root password, expiry.
 
-use crate::api::compute::{create_vps, list_images, list_plans};
-use crate::api::list_ssh_keys;
+use crate::api::compute::{create_vps, list_hosts, list_images, list_plans};
+use crate::api::{list_ssh_keys, list_users};
+use crate::components::shell::use_current_user;
+use pier_proto::accounts::{Role, UserQuery};
+use pier_proto::vps::CustomSize;
 use crate::components::form::{field_error, form_error, TextField};
 use crate::components::toast::use_toasts;
 use leptos::prelude::*;
@@ -24,6 +27,17 @@ pub fn CreateForm(on_created: Callback<()>) -> impl IntoView {
     let user_data = RwSignal::new(String::new());
     let start = RwSignal::new(true);
     let root_password = RwSignal::new(String::new());
+    // Administrators also choose the owner, the host and a size outside the plans.
+    let me = use_current_user().0;
+    let is_admin = move || me.get().and_then(|r| r.ok()).flatten().is_some_and(|u| u.role == Role::Admin);
+    let users = Resource::new(is_admin, |admin| async move {
+        if admin { list_users(UserQuery { per_page: Some(100), ..Default::default() }).await.map(|p| p.users).unwrap_or_default() } else { Vec::new() }
+    });
+    let hosts = Resource::new(is_admin, |admin| async move { if admin { list_hosts().await.unwrap_or_default() } else { Vec::new() } });
+    let owner = RwSignal::new(None::<i64>);
+    let host = RwSignal::new(None::<i64>);
+    let custom = RwSignal::new(false);
+    let (vcpus, memory, disk) = (RwSignal::new("1".to_string()), RwSignal::new("1024".to_string()), RwSignal::new("10".to_string()));
     let expiry_amount = RwSignal::new(String::new());
     let expiry_unit = RwSignal::new(ExpiryUnit::Days);
     let expiry_action = RwSignal::new(ExpiryAction::Notify);
@@ -47,10 +61,17 @@ pub fn CreateForm(on_created: Callback<()>) -> impl IntoView {
         let new = NewVps {
             name: name.get_untracked().trim().into(),
             hostname: hostname.get_untracked().trim().into(),
-            plan_id,
-            custom: None,
-            host_id: None,
-            owner_id: None,
+            plan_id: if custom.get_untracked() { None } else { plan_id },
+            custom: if custom.get_untracked() {
+                match (vcpus.get_untracked().trim().parse(), memory.get_untracked().trim().parse(), disk.get_untracked().trim().parse()) {
+                    (Ok(vcpus), Ok(memory_mib), Ok(disk_gb)) => Some(CustomSize { vcpus, memory_mib, disk_gb }),
+                    _ => return error.set(Some(ApiError::invalid("custom", "Custom size: whole numbers for vCPUs, memory (MiB) and disk (GB)."))),
+                }
+            } else {
+                None
+            },
+            host_id: host.get_untracked(),
+            owner_id: owner.get_untracked(),
             image_id,
             ssh_key_ids: chosen_keys.get_untracked(),
             user_data: (!ud.trim().is_empty()).then_some(ud),
@@ -109,6 +130,40 @@ pub fn CreateForm(on_created: Callback<()>) -> impl IntoView {
                         {field_error(error, "image_id")}
                     </div>
                 </div>
+                <Show when=is_admin>
+                    <fieldset class="admin-options">
+                        <legend>"Administrator options"</legend>
+                        <div class="inline-form">
+                            <div class="field">
+                                <label for="vps-owner">"Owner"</label>
+                                <select id="vps-owner" on:change=move |ev| owner.set(event_target_value(&ev).parse().ok())>
+                                    <option value="">"me"</option>
+                                    <Transition fallback=|| ()>
+                                        {move || users.get().unwrap_or_default().into_iter().map(|u| view! { <option value=u.id.to_string()>{u.username}</option> }).collect_view()}
+                                    </Transition>
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="vps-host">"Host"</label>
+                                <select id="vps-host" on:change=move |ev| host.set(event_target_value(&ev).parse().ok())>
+                                    <option value="">"automatic (most free memory)"</option>
+                                    <Transition fallback=|| ()>
+                                        {move || hosts.get().unwrap_or_default().into_iter().map(|h| view! { <option value=h.id.to_string()>{h.name}</option> }).collect_view()}
+                                    </Transition>
+                                </select>
+                            </div>
+                        </div>
+                        <label class="check"><input type="checkbox" prop:checked=move || custom.get() on:change=move |ev| custom.set(event_target_checked(&ev))/>
+                            "Custom size instead of the plan"</label>
+                        <Show when=move || custom.get()>
+                            <div class="inline-form">
+                                <TextField id="vps-vcpus" label="vCPUs" kind="number" value=vcpus error field="custom"/>
+                                <TextField id="vps-memory" label="Memory (MiB)" kind="number" value=memory error field="custom"/>
+                                <TextField id="vps-disk" label="Disk (GB)" kind="number" value=disk error field="custom"/>
+                            </div>
+                        </Show>
+                    </fieldset>
+                </Show>
                 <fieldset class="checks">
                     <legend>"SSH keys"</legend>
                     <Transition fallback=|| ()>

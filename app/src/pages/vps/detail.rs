@@ -3,7 +3,7 @@
 
 use super::live::{LiveVps, PowerButtons, StateBadge, StatsLine};
 use super::VpsJobProgress;
-use crate::api::compute::{change_expiry, delete_vps, get_vps, list_images, list_snapshots, reinstall_vps, snapshot_vps};
+use crate::api::compute::{change_expiry, delete_vps, get_vps, list_images, list_snapshots, reinstall_vps, set_root_password, snapshot_vps};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::error_box::ErrorBox;
 use crate::components::form::{form_error, TextField};
@@ -246,7 +246,35 @@ fn Settings(vps: VpsView, reload: Callback<()>) -> impl IntoView {
         toasts.act(change_expiry(id, change), |v| format!("{} now expires {}.", v.name, v.expires_at.as_deref().map(short_time).unwrap_or_default()), reload);
     };
     let remove_expiry = move |_| toasts.act(change_expiry(id, ExpiryChange { extend: None }), |v| format!("{} no longer expires.", v.name), reload);
+    let new_password = RwSignal::new(String::new());
+    let password_error = RwSignal::new(None::<ApiError>);
+    let set_password = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let pw = new_password.get_untracked();
+        if let Err(e) = pier_proto::vps::validate_root_password(&pw) {
+            return password_error.set(Some(e));
+        }
+        password_error.set(None);
+        leptos::task::spawn_local(async move {
+            match set_root_password(id, pw).await {
+                Ok(()) => {
+                    new_password.set(String::new());
+                    toasts.success("Root password set.".to_string());
+                }
+                Err(e) => password_error.set(Some(e)),
+            }
+        });
+    };
     view! {
+        <section class="card">
+            <h2>"Root password"</h2>
+            <p class="muted small">"Set now through the QEMU guest agent of the running VPS. Without an agent, set it with Reinstall below."</p>
+            <form class="inline-form" on:submit=set_password novalidate=true>
+                <TextField id="root-password" label="New root password" kind="password" autocomplete="new-password" value=new_password error=password_error field="root_password"/>
+                <div class="field"><label>" "</label><button type="submit" class="button primary">"Set password"</button></div>
+            </form>
+            {form_error(password_error)}
+        </section>
         <section class="card">
             <h2>"Reinstall"</h2>
             <p class="muted small">"A new disk from the chosen image. The name, address and owner stay; everything on the disk and every snapshot is lost. Your current SSH keys are installed."</p>

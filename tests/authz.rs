@@ -171,6 +171,8 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "GET /api/v1/hosts", body: none, allowed: STAFF },
         Row { endpoint: "GET /api/v1/plans", body: none, allowed: ALL },
         Row { endpoint: "GET /api/v1/images", body: none, allowed: ALL },
+        // The body is not an image: the upload is stored and its check job fails later.
+        Row { endpoint: "PUT /api/v1/images/upload?name=up{n}&os_family=other&min_disk_gb=1", body: |_, _| json!({"not": "an image"}), allowed: ADMIN },
         Row { endpoint: "GET /api/v1/vps", body: none, allowed: ALL },
         Row { endpoint: "GET /api/v1/vps/{vps}", body: none, allowed: READERS },
         Row { endpoint: "GET /api/v1/vps/{vps}/snapshots", body: none, allowed: READERS },
@@ -204,12 +206,14 @@ fn request(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &
         .replace("{key2}", &w.admins_key2.to_string())
         .replace("{name}", &w.victim_name)
         .replace("{vps}", &w.vps.to_string())
-        .replace("{doomed}", &w.doomed.to_string());
+        .replace("{doomed}", &w.doomed.to_string())
+        .replace("{n}", &w.n.to_string());
     let url = panel.url(&path);
     match method {
         "GET" => c.get(url),
         "PATCH" => c.patch(url).json(&body),
         "DELETE" => c.delete(url),
+        "PUT" => c.put(url).body(body.to_string()),
         _ => c.post(url).json(&body),
     }
 }

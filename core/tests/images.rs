@@ -94,3 +94,43 @@ async fn images_are_inspected_checksummed_or_refused_in_words() {
     assert_eq!(core.compute.list_images(&user).await.unwrap().iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), vec!["debian-12"]);
     assert!(core.compute.register_image(&core.jobs, &user, image("mine", &good), &ctx).await.is_err());
 }
+
+/// Uploads are streamed to disk, refused early when too large or mis-declared, leave nothing
+/// behind when refused, and are checked like registered files.
+#[tokio::test]
+async fn uploads_stream_to_disk_and_refusals_leave_nothing() {
+    use futures::stream;
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _stop) = common::running_core(dir.path()).await;
+    let ctx = pier_core::audit::RequestContext::default();
+    let admin = pier_core::accounts::actor_of(&core.accounts.create_admin_from_cli(pier_proto::accounts::NewUser { username: "root".into(), email: "r@example.com".into(), password: "correct horse battery".into(), role: pier_core::actor::Role::Admin }).await.unwrap());
+    let src = dir.path().join("src.qcow2");
+    assert!(std::process::Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&src).arg("64M").status().unwrap().success());
+    let bytes = std::fs::read(&src).unwrap();
+    let meta = |name: &str| pier_proto::compute::NewImage { name: name.into(), path: String::new(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: true, expected_sha256: None };
+    let chunks = |b: &[u8]| stream::iter(b.chunks(1000).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>());
+    let store = dir.path().join("images");
+    let len = Some(bytes.len() as u64);
+
+    let (img, job) = core.compute.upload_image(&core.jobs, &admin, meta("up"), &store, len, 1 << 30, chunks(&bytes), &ctx).await.unwrap();
+    let done = common::settle(&core, job).await;
+    assert_eq!(done.state, pier_proto::jobs::JobState::Succeeded, "{}", done.message);
+    let listed = core.compute.list_images(&admin).await.unwrap();
+    let up = listed.iter().find(|i| i.id == img.id).unwrap();
+    assert_eq!(up.format.as_deref(), Some("qcow2"));
+    assert_eq!(std::fs::read(&up.path).unwrap(), bytes, "stored byte for byte");
+
+    let api = |e: pier_core::compute::ComputeError| pier_proto::ApiError::from(e);
+    let too_big = api(core.compute.upload_image(&core.jobs, &admin, meta("big"), &store, len, 100, chunks(&bytes), &ctx).await.unwrap_err());
+    assert!(too_big.message.contains("upload limit"), "{}", too_big.message);
+    // A body longer than it said, or cut short, is refused and removed.
+    let liar = api(core.compute.upload_image(&core.jobs, &admin, meta("liar"), &store, Some(10), 1 << 20, chunks(&bytes), &ctx).await.unwrap_err());
+    assert!(liar.message.contains("upload limit") || liar.message.contains("ended after"), "{}", liar.message);
+    let cut = stream::iter(vec![Ok(bytes[..500].to_vec()), Err(std::io::Error::other("connection reset"))]);
+    let cut = api(core.compute.upload_image(&core.jobs, &admin, meta("cut"), &store, len, 1 << 30, cut, &ctx).await.unwrap_err());
+    assert!(cut.message.contains("interrupted"), "{}", cut.message);
+    let dup = api(core.compute.upload_image(&core.jobs, &admin, meta("up"), &store, len, 1 << 30, chunks(&bytes), &ctx).await.unwrap_err());
+    assert_eq!(dup.field.as_deref(), Some("name"));
+    let files: Vec<_> = std::fs::read_dir(&store).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files.len(), 1, "only the good upload is left: {files:?}");
+}

@@ -1,5 +1,5 @@
 // A real VPS on QEMU (TCG) through libvirtd: its disk boots a tiny guest (fixtures/guest.asm)
-// that echoes on its serial port. Created through the form, then operated as a person does:
+// that echoes on its serial port. The image is uploaded and the VPS created through the forms, then operated as a person does:
 // power buttons, live state when the machine is changed outside Pier (virsh), the serial
 // console (typed text echoes back), the graphical console (noVNC connects), snapshots, delete.
 
@@ -36,9 +36,19 @@ test('a QEMU VPS boots, is operated live, its consoles work, and deleting it lea
     await login(page, panel.base, { next: '/vps' });
     await call(page, 'save_host', { id: null, settings: { name: 'qemu', uri: 'qemu:///system', storage_dir: storage, cpu_overcommit: 4, ram_overcommit: 1 } });
     await call(page, 'save_plan', { id: null, settings: { name: 'tiny', vcpus: 1, memory_mib: 128, disk_gb: 1, snapshot_limit: 2 } });
-    await call(page, 'register_image', { image: { name: 'echo-guest', path: guest, os_family: 'other', os_version: '1', default_user: 'root', min_disk_gb: 1 } });
-    await until(async () => (await call(page, 'list_images', {}))[0]?.status === 'ready', 'the image check');
-    await page.reload();
+    // The image is uploaded from the browser, as an administrator does with a downloaded file.
+    await page.goto(`${panel.base}/images`);
+    await page.getByLabel('Source').selectOption('upload');
+    await page.getByLabel('Name', { exact: true }).fill('echo-guest');
+    await page.getByLabel('Image file').setInputFiles(guest);
+    await page.getByLabel('OS family').selectOption('other');
+    await page.getByLabel('Version').fill('1');
+    await page.getByLabel('Default login user').fill('root');
+    await page.getByLabel('Minimum disk (GB)').fill('1');
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.locator('.toast', { hasText: 'Uploaded echo-guest' }).waitFor();
+    await page.locator('tr[data-image="echo-guest"][data-status="ready"]').waitFor({ timeout: 30_000 });
+    await page.goto(`${panel.base}/vps`);
 
     const started = Date.now();
     await page.getByLabel('Name', { exact: true }).fill('box');

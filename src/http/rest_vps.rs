@@ -20,6 +20,7 @@ pub fn routes() -> Router<ServerState> {
         .route("/hosts", get(list_hosts))
         .route("/plans", get(list_plans))
         .route("/images", get(list_images))
+        .route("/images/upload", axum::routing::put(upload_image))
         .route("/vps", get(list_vps).post(create_vps))
         .route("/vps/{id}", get(get_vps).delete(delete_vps))
         .route("/vps/{id}/power", post(power))
@@ -47,6 +48,52 @@ async fn list_plans(State(s): State<ServerState>, Signed(actor, _): Signed) -> R
 
 async fn list_images(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {
     Ok(Json(s.core.compute.list_images(&actor).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct UploadQuery {
+    name: String,
+    os_family: String,
+    #[serde(default)]
+    os_version: String,
+    #[serde(default)]
+    default_user: String,
+    min_disk_gb: u32,
+    #[serde(default = "yes")]
+    public: bool,
+    #[serde(default)]
+    sha256: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `PUT /api/v1/images/upload?name=…&os_family=…&min_disk_gb=…` with the file as the body
+/// (streamed to disk). Answers 202 with the image and the job that checks it.
+async fn upload_image(
+    State(s): State<ServerState>,
+    Signed(actor, ctx): Signed,
+    query: Result<Query<UploadQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> RestResult<impl IntoResponse> {
+    let Query(q) = query.map_err(super::rest::bad_query)?;
+    let meta = pier_proto::compute::NewImage {
+        name: q.name,
+        path: String::new(),
+        os_family: q.os_family,
+        os_version: q.os_version,
+        default_user: q.default_user,
+        min_disk_gb: q.min_disk_gb,
+        public: q.public,
+        expected_sha256: q.sha256.map(|h| h.trim().to_lowercase()).filter(|h| !h.is_empty()),
+    };
+    let declared = headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let dir = s.core.config.data_dir().join("images");
+    let max = pier_core::compute::image_upload::UPLOAD_MAX_BYTES;
+    let (image, job) = s.core.compute.upload_image(&s.core.jobs, &actor, meta, &dir, declared, max, body.into_data_stream(), &ctx).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "image": image, "job": job }))))
 }
 
 async fn list_vps(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {

@@ -5,7 +5,7 @@ use super::jobs::JobFeed;
 use crate::api::compute::{delete_image, list_images, register_image};
 use crate::components::empty::EmptyState;
 use crate::components::error_box::ErrorBox;
-use crate::components::form::{form_error, TextField};
+use crate::components::form::{field_error, form_error, TextField};
 use crate::components::progress::ProgressBar;
 use crate::components::shell::use_current_user;
 use crate::components::toast::use_toasts;
@@ -115,6 +115,9 @@ fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
     let min_disk = RwSignal::new(String::from("2"));
     let sha = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
+    // Upload from the browser instead of naming a file already on the machine.
+    let upload = RwSignal::new(false);
+    let progress = RwSignal::new(None::<u8>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(min_disk_gb) = min_disk.get_untracked().trim().parse::<u32>() else {
@@ -123,7 +126,7 @@ fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
         let sum = sha.get_untracked().trim().to_lowercase();
         let new = NewImage {
             name: name.get_untracked().trim().into(),
-            path: path.get_untracked().trim().into(),
+            path: if upload.get_untracked() { "/uploaded".into() } else { path.get_untracked().trim().into() },
             os_family: family.get_untracked(),
             os_version: version.get_untracked().trim().into(),
             default_user: user.get_untracked().trim().into(),
@@ -135,6 +138,13 @@ fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
             return error.set(Some(e));
         }
         error.set(None);
+        if upload.get_untracked() {
+            return start_upload(new, progress, error, Callback::new(move |msg: String| {
+                toasts.success(msg);
+                name.set(String::new());
+                on_saved.run(());
+            }));
+        }
         spawn_local(async move {
             match register_image(new).await {
                 Ok((img, job)) => {
@@ -149,10 +159,25 @@ fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
     };
     view! {
         <section class="card">
-            <h2>"Register an image file"</h2>
+            <h2>"Add an image"</h2>
             <form class="inline-form" on:submit=submit novalidate=true>
+                <div class="field">
+                    <label for="img-source">"Source"</label>
+                    <select id="img-source" on:change=move |ev| upload.set(event_target_value(&ev) == "upload")>
+                        <option value="path">"a file on this machine"</option>
+                        <option value="upload">"upload from this computer"</option>
+                    </select>
+                </div>
                 <TextField id="img-name" label="Name" value=name error field="name"/>
-                <TextField id="img-path" label="File on this machine" value=path error field="path"/>
+                <Show when=move || !upload.get() fallback=move || view! {
+                    <div class="field">
+                        <label for="img-file">"Image file"</label>
+                        <input id="img-file" type="file"/>
+                        {field_error(error, "file")}
+                    </div>
+                }>
+                    <TextField id="img-path" label="File on this machine" value=path error field="path"/>
+                </Show>
                 <div class="field">
                     <label for="img-family">"OS family"</label>
                     <select id="img-family" on:change=move |ev| family.set(event_target_value(&ev))>
@@ -163,9 +188,74 @@ fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
                 <TextField id="img-user" label="Default login user" value=user error field="default_user"/>
                 <TextField id="img-disk" label="Minimum disk (GB)" value=min_disk error field="min_disk_gb"/>
                 <TextField id="img-sha" label="Expected SHA-256 (optional)" value=sha error field="expected_sha256"/>
-                <button type="submit" class="button primary">"Register"</button>
+                <button type="submit" class="button primary" disabled=move || progress.get().is_some()>
+                    {move || if upload.get() { "Upload" } else { "Register" }}</button>
             </form>
+            {move || progress.get().map(|p| view! {
+                <ProgressBar value=p state=pier_proto::jobs::JobState::Running label="Uploading the image"/>
+                <p class="muted small" data-testid="upload-progress">{format!("Uploading… {p} %")}</p>
+            })}
             {form_error(error)}
         </section>
     }
 }
+
+/// Sends the chosen file to `PUT /api/v1/images/upload` with the image's details in the query,
+/// showing the upload's progress (XMLHttpRequest reports it; fetch does not).
+#[cfg(feature = "hydrate")]
+fn start_upload(meta: NewImage, progress: RwSignal<Option<u8>>, error: RwSignal<Option<ApiError>>, done: Callback<String>) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let file = document()
+        .get_element_by_id("img-file")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|i| i.files())
+        .and_then(|f| f.get(0));
+    let Some(file) = file else {
+        return error.set(Some(ApiError::invalid("file", "Choose the image file to upload.")));
+    };
+    let q = |s: &str| String::from(js_sys::encode_uri_component(s));
+    let mut url = format!(
+        "/api/v1/images/upload?name={}&os_family={}&os_version={}&default_user={}&min_disk_gb={}",
+        q(&meta.name), q(&meta.os_family), q(&meta.os_version), q(&meta.default_user), meta.min_disk_gb
+    );
+    if let Some(sum) = &meta.expected_sha256 {
+        url.push_str(&format!("&sha256={}", q(sum)));
+    }
+    let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return };
+    if xhr.open("PUT", &url).is_err() {
+        return;
+    }
+    progress.set(Some(0));
+    let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+        if e.length_computable() && e.total() > 0.0 {
+            progress.set(Some((e.loaded() * 100.0 / e.total()).min(100.0) as u8));
+        }
+    });
+    if let Ok(up) = xhr.upload() {
+        up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    }
+    let answer = xhr.clone();
+    let on_end = Closure::<dyn FnMut()>::new(move || {
+        progress.set(None);
+        let status = answer.status().unwrap_or(0);
+        let body = answer.response_text().ok().flatten().unwrap_or_default();
+        if (200..300).contains(&status) {
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            done.run(format!("Uploaded {}; checking it (job #{}).", v["image"]["name"].as_str().unwrap_or("the image"), v["job"]));
+        } else {
+            let e = serde_json::from_str::<ApiError>(&body).unwrap_or_else(|_| ApiError::invalid("file", format!("The upload failed ({status}); check the connection and try again.")));
+            error.set(Some(e));
+        }
+    });
+    xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
+    // One upload at a time, rarely: the two small handlers live as long as the page.
+    on_progress.forget();
+    on_end.forget();
+    if xhr.send_with_opt_blob(Some(&file)).is_err() {
+        progress.set(None);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn start_upload(_: NewImage, _: RwSignal<Option<u8>>, _: RwSignal<Option<ApiError>>, _: Callback<String>) {}

@@ -12,6 +12,7 @@ pub mod snapshots;
 pub mod state_sync;
 pub mod stats;
 pub mod hosts;
+pub mod image_upload;
 pub mod images;
 pub mod ip_pools;
 pub mod plans;

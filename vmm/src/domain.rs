@@ -53,42 +53,19 @@ pub struct DomainSummary {
     pub memory_kib: u64,
 }
 
-/// Power actions; each is valid only from some states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PowerAction {
-    Start,
-    /// ACPI power button: the guest decides.
-    Shutdown,
-    /// Pull the plug.
-    ForceOff,
-    /// ACPI reboot request.
-    Reboot,
-    /// Hard reset, like the reset button.
-    Reset,
-    Suspend,
-    Resume,
-}
+/// The power actions are the panel's own (with the states each fits); the engine checks them
+/// against libvirt's state before acting.
+pub use pier_proto::vps::PowerAction;
 
-impl PowerAction {
-    pub fn allowed_from(self, state: DomainState) -> bool {
-        use DomainState::*;
+impl DomainState {
+    /// The panel's state for this libvirt state (a guest shutting down still runs).
+    pub fn vps_state(self) -> pier_proto::vps::VpsState {
+        use pier_proto::vps::VpsState;
         match self {
-            PowerAction::Start => matches!(state, Stopped | Crashed),
-            PowerAction::Shutdown | PowerAction::Reboot | PowerAction::Reset | PowerAction::Suspend => state == Running,
-            PowerAction::ForceOff => matches!(state, Running | Paused | Stopping | Crashed),
-            PowerAction::Resume => state == Paused,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PowerAction::Start => "start",
-            PowerAction::Shutdown => "shutdown",
-            PowerAction::ForceOff => "force_off",
-            PowerAction::Reboot => "reboot",
-            PowerAction::Reset => "reset",
-            PowerAction::Suspend => "suspend",
-            PowerAction::Resume => "resume",
+            DomainState::Running | DomainState::Stopping => VpsState::Running,
+            DomainState::Paused => VpsState::Paused,
+            DomainState::Crashed => VpsState::Crashed,
+            DomainState::Stopped => VpsState::Stopped,
         }
     }
 }
@@ -133,7 +110,7 @@ impl Hypervisor {
     pub fn power(&self, name: &str, action: PowerAction) -> Result<DomainSummary, VmmError> {
         let d = self.lookup(name)?;
         let state = summary(&d)?.state;
-        if !action.allowed_from(state) {
+        if !action.allowed_from(state.vps_state()) {
             return Err(VmmError::InvalidState(format!("cannot {} a VM that is {}", action.as_str().replace('_', " "), state.as_str())));
         }
         let e = VmmError::libvirt;

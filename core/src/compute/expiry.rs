@@ -17,15 +17,9 @@ pub const CHECK_EVERY: Duration = Duration::from_secs(30);
 
 impl Compute {
     pub fn spawn_expiry_schedule(&self, jobs: Jobs, every: Duration) -> tokio::task::JoinHandle<()> {
-        let this = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                if let Err(e) = this.apply_expiries(&jobs, OffsetDateTime::now_utc()).await {
-                    tracing::warn!(error = %e, "expiry schedule: round failed");
-                }
-            }
+        self.spawn_every("expiry schedule", every, move |this| {
+            let jobs = jobs.clone();
+            async move { this.apply_expiries(&jobs, OffsetDateTime::now_utc()).await.map(|_| ()) }
         })
     }
 

@@ -219,30 +219,19 @@ impl Compute {
 
     /// The monitor: probes every host each `every`, for as long as the process runs.
     pub fn spawn_host_monitor(&self, every: Duration) -> tokio::task::JoinHandle<()> {
-        let this = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                let ids: Vec<i64> = match host::Entity::find().all(&this.db).await {
-                    Ok(rows) => rows.into_iter().map(|h| h.id).collect(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "host monitor: cannot list hosts");
-                        continue;
+        self.spawn_every("host monitor", every, |this| async move {
+            let ids: Vec<i64> = host::Entity::find().all(&this.db).await?.into_iter().map(|h| h.id).collect();
+            // One slow host must not delay the others.
+            let probes = ids.into_iter().map(|id| {
+                let this = this.clone();
+                async move {
+                    if let Err(e) = this.probe_host(id).await {
+                        tracing::warn!(host = id, error = %e, "host monitor: probe not recorded");
                     }
-                };
-                // One slow host must not delay the others.
-                let probes = ids.into_iter().map(|id| {
-                    let this = this.clone();
-                    async move {
-                        if let Err(e) = this.probe_host(id).await {
-                            tracing::warn!(host = id, error = %e, "host monitor: probe not recorded");
-                        }
-                    }
-                });
-                futures::future::join_all(probes).await;
-            }
+                }
+            });
+            futures::future::join_all(probes).await;
+            Ok(())
         })
     }
 }

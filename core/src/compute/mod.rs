@@ -75,6 +75,28 @@ impl Compute {
     }
 }
 
+impl Compute {
+    /// Runs `round` every `every` for as long as the process runs (a round that overruns delays
+    /// the next instead of piling up); a failed round is logged and the next one tries again.
+    pub(crate) fn spawn_every<F, Fut>(&self, what: &'static str, every: std::time::Duration, round: F) -> tokio::task::JoinHandle<()>
+    where
+        F: Fn(Compute) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<()>> + Send,
+    {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = round(this.clone()).await {
+                    tracing::warn!(error = %e, "{what}: round failed");
+                }
+            }
+        })
+    }
+}
+
 impl From<pier_vmm::VmmError> for ComputeError {
     fn from(e: pier_vmm::VmmError) -> Self {
         match e {

@@ -7,7 +7,7 @@ use super::{Compute, ComputeError, Result};
 use crate::actor::Actor;
 use crate::audit::{Outcome, RequestContext};
 use crate::entity::{host, vps};
-use crate::jobs::{JobContext, JobFailure, JobHandler, Jobs, NewJob};
+use crate::jobs::{failed, JobContext, JobFailure, JobHandler, Jobs, NewJob};
 use async_trait::async_trait;
 use pier_proto::vps::{PowerAction, VpsState, KIND_VPS_POWER};
 use sea_orm::EntityTrait;
@@ -15,18 +15,6 @@ use std::time::Duration;
 
 /// How long a shut-down job waits for the guest to power itself off.
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(90);
-
-fn engine_action(a: PowerAction) -> pier_vmm::PowerAction {
-    match a {
-        PowerAction::Start => pier_vmm::PowerAction::Start,
-        PowerAction::Shutdown => pier_vmm::PowerAction::Shutdown,
-        PowerAction::ForceOff => pier_vmm::PowerAction::ForceOff,
-        PowerAction::Reboot => pier_vmm::PowerAction::Reboot,
-        PowerAction::Reset => pier_vmm::PowerAction::Reset,
-        PowerAction::Suspend => pier_vmm::PowerAction::Suspend,
-        PowerAction::Resume => pier_vmm::PowerAction::Resume,
-    }
-}
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PowerParams {
@@ -84,9 +72,6 @@ pub struct PowerVps {
     pub compute: Compute,
 }
 
-fn failed(e: impl std::fmt::Display) -> JobFailure {
-    JobFailure::Failed(e.to_string())
-}
 
 #[async_trait]
 impl JobHandler for PowerVps {
@@ -106,7 +91,7 @@ impl JobHandler for PowerVps {
         let h = c.host_row(v.host_id).await.map_err(failed)?;
         ctx.progress(20, format!("{}: {}", v.name, p.action.label())).await?;
         let name = v.domain_name.clone();
-        let action = engine_action(p.action);
+        let action = p.action;
         let done = c.conns.call(&h.uri, move |hv| hv.power(&name, action)).await;
         let d = match done {
             Ok(d) => d,

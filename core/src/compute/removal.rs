@@ -7,7 +7,7 @@ use super::{cloud_init, Compute, ComputeError, Result};
 use crate::actor::{policy, Actor};
 use crate::audit::{Outcome, RequestContext};
 use crate::entity::{host, image, ssh_key, vps};
-use crate::jobs::{JobContext, JobFailure, JobHandler, Jobs, NewJob};
+use crate::jobs::{failed, JobContext, JobFailure, JobHandler, Jobs, NewJob};
 use async_trait::async_trait;
 use pier_proto::compute::ImageStatus;
 use pier_proto::vps::{Reinstall, VpsState, KIND_VPS_DELETE, KIND_VPS_REINSTALL};
@@ -21,9 +21,6 @@ fn check_confirm(v: &vps::Model, typed: &str) -> Result<()> {
     Ok(())
 }
 
-fn failed(e: impl std::fmt::Display) -> JobFailure {
-    JobFailure::Failed(e.to_string())
-}
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct VpsParams {

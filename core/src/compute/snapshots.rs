@@ -5,7 +5,7 @@ use super::{Compute, ComputeError, Result};
 use crate::actor::Actor;
 use crate::audit::{Outcome, RequestContext};
 use crate::entity::{plan, vps};
-use crate::jobs::{JobContext, JobFailure, JobHandler, Jobs, NewJob};
+use crate::jobs::{failed, JobContext, JobFailure, JobHandler, Jobs, NewJob};
 use async_trait::async_trait;
 use pier_proto::vps::{NewSnapshot, SnapshotOp, SnapshotView, VpsState, CUSTOM_SNAPSHOT_LIMIT, KIND_VPS_SNAPSHOT};
 use pier_proto::ApiError;
@@ -96,9 +96,6 @@ pub struct SnapshotJob {
     pub compute: Compute,
 }
 
-fn failed(e: impl std::fmt::Display) -> JobFailure {
-    JobFailure::Failed(e.to_string())
-}
 
 #[async_trait]
 impl JobHandler for SnapshotJob {

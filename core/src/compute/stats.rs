@@ -77,17 +77,7 @@ impl Compute {
     }
 
     pub fn spawn_stats_collector(&self, every: Duration) -> tokio::task::JoinHandle<()> {
-        let this = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = this.collect_stats().await {
-                    tracing::warn!(error = %e, "stats collector: round skipped");
-                }
-            }
-        })
+        self.spawn_every("stats collector", every, |this| async move { this.collect_stats().await.map(|_| ()) })
     }
 
     /// One round: every running VPS, grouped by host; a slow host does not delay the others.

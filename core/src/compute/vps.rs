@@ -6,7 +6,7 @@ use super::{cloud_init, hosts, Compute, ComputeError, Result};
 use crate::actor::{policy, Actor};
 use crate::audit::{Outcome, RequestContext};
 use crate::entity::{host, image, ip_pool, plan, ssh_key, user, vps};
-use crate::jobs::{JobContext, JobFailure, JobHandler, Jobs, NewJob};
+use crate::jobs::{failed, JobContext, JobFailure, JobHandler, Jobs, NewJob};
 use async_trait::async_trait;
 use pier_proto::compute::{HostStatus, ImageStatus};
 use pier_proto::vps::{ExpiryAction, NetworkKind, NewVps, VpsLive, VpsState, VpsStateEvent, VpsView, CUSTOM_SNAPSHOT_LIMIT, KIND_VPS_CREATE};
@@ -352,12 +352,7 @@ impl Compute {
 
 /// Pier's state for what libvirt reports.
 pub(super) fn state_of(d: pier_vmm::DomainState) -> VpsState {
-    match d {
-        pier_vmm::DomainState::Running | pier_vmm::DomainState::Stopping => VpsState::Running,
-        pier_vmm::DomainState::Paused => VpsState::Paused,
-        pier_vmm::DomainState::Crashed => VpsState::Crashed,
-        pier_vmm::DomainState::Stopped => VpsState::Stopped,
-    }
+    d.vps_state()
 }
 
 pub(super) fn person_id(actor: &Actor) -> Result<i64> {
@@ -393,9 +388,6 @@ pub(super) struct CreateParams {
     pub root_password_hash: Option<String>,
 }
 
-fn failed(e: impl std::fmt::Display) -> JobFailure {
-    JobFailure::Failed(e.to_string())
-}
 
 impl CreateVps {
     pub(super) async fn build(&self, ctx: &JobContext, v: &vps::Model, h: &host::Model, img: &image::Model, p: &CreateParams) -> std::result::Result<VpsState, String> {

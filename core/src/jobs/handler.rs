@@ -18,6 +18,11 @@ pub enum JobFailure {
     LeaseLost,
 }
 
+/// A failure whose message is `e` (handlers map their errors with `.map_err(failed)`).
+pub fn failed(e: impl std::fmt::Display) -> JobFailure {
+    JobFailure::Failed(e.to_string())
+}
+
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
     /// Machine kind, e.g. `system.check`.

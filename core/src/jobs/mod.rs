@@ -7,7 +7,7 @@ pub mod registry;
 mod store;
 mod worker;
 
-pub use handler::{JobContext, JobFailure, JobHandler};
+pub use handler::{failed, JobContext, JobFailure, JobHandler};
 pub use registry::Registry;
 
 use crate::actor::{policy, Actor};

@@ -48,6 +48,27 @@ pub fn TextField(
     }
 }
 
+/// A labelled multi-line text bound to `value` (keys, cloud-init), spell checking off.
+#[component]
+pub fn TextArea(
+    id: &'static str,
+    label: &'static str,
+    #[prop(default = 3)] rows: u32,
+    #[prop(default = "")] placeholder: &'static str,
+    value: RwSignal<String>,
+    error: RwSignal<Option<ApiError>>,
+    field: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <textarea id=id rows=rows spellcheck="false" placeholder=placeholder
+                      prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))></textarea>
+            {field_error(error, field)}
+        </div>
+    }
+}
+
 /// Selects a read-only field's whole text when it gets focus (one-time secrets and links, so
 /// one tap or click is enough to copy them).
 pub fn select_all(ev: leptos::ev::FocusEvent) {

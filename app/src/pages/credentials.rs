@@ -6,7 +6,7 @@ use crate::api::{
     totp_begin, totp_confirm, totp_disable, two_factor_status,
 };
 use crate::components::error_box::ErrorBox;
-use crate::components::form::{field_error, form_error, TextField};
+use crate::components::form::{field_error, form_error, TextArea, TextField};
 use crate::components::shell::use_current_user;
 use crate::components::toast::use_toasts;
 use crate::format::short_time;
@@ -227,12 +227,7 @@ pub fn SshKeySection() -> impl IntoView {
             </Transition>
             <form class="stack" on:submit=add>
                 <TextField id="key-name" label="Name (optional)" value=name error field="name"/>
-                <div class="field">
-                    <label for="key-text">"Public key"</label>
-                    <textarea id="key-text" rows="3" spellcheck="false" placeholder="ssh-ed25519 AAAA… you@laptop"
-                              prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev))></textarea>
-                    {field_error(error, "public_key")}
-                </div>
+                <TextArea id="key-text" label="Public key" placeholder="ssh-ed25519 AAAA… you@laptop" value=key error field="public_key"/>
                 {form_error(error)}
                 <div><button type="submit" class="button primary">"Add key"</button></div>
             </form>

@@ -5,7 +5,7 @@ use crate::api::{list_ssh_keys, list_users};
 use crate::components::shell::use_current_user;
 use pier_proto::accounts::{Role, UserQuery};
 use pier_proto::vps::CustomSize;
-use crate::components::form::{field_error, form_error, TextField};
+use crate::components::form::{field_error, form_error, TextArea, TextField};
 use crate::components::toast::use_toasts;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -190,12 +190,7 @@ pub fn CreateForm(on_created: Callback<()>) -> impl IntoView {
                 </fieldset>
                 <label class="check"><input type="checkbox" prop:checked=move || public.get() on:change=move |ev| public.set(event_target_checked(&ev))/>
                     "Public IPv4 address (from the host's pool)"</label>
-                <div class="field">
-                    <label for="vps-userdata">"Cloud-init user-data (optional)"</label>
-                    <textarea id="vps-userdata" rows="4" spellcheck="false" placeholder="#cloud-config\npackages: [nginx]"
-                              prop:value=move || user_data.get() on:input=move |ev| user_data.set(event_target_value(&ev))></textarea>
-                    {field_error(error, "user_data")}
-                </div>
+                <TextArea id="vps-userdata" label="Cloud-init user-data (optional)" rows=4 placeholder="#cloud-config\npackages: [nginx]" value=user_data error field="user_data"/>
                 <TextField id="vps-root-password" label="Root password (optional; SSH keys are better)" kind="password" autocomplete="new-password" value=root_password error field="root_password"/>
                 <div class="inline-form">
                     <TextField id="vps-expiry" label="Expires after (empty = never)" value=expiry_amount error field="expiry"/>

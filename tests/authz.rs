@@ -130,6 +130,7 @@ fn matrix() -> Vec<Row> {
             body: |_, role| json!({"image": {"name": format!("img-{role}"), "path": image_file(), "os_family": "debian", "os_version": "12", "default_user": "debian", "min_disk_gb": 1}}),
             allowed: ADMIN,
         },
+        Row { endpoint: "fn:set_image_access", body: |w, _| json!({"id": w.image, "public": true, "users": []}), allowed: ADMIN },
         Row { endpoint: "fn:delete_image", body: |w, _| json!({"id": w.image}), allowed: ADMIN },
         Row { endpoint: "fn:my_sessions", body: none, allowed: ALL },
         // Everyone may read the audit log; the rows are filtered (own entries unless staff).

@@ -53,6 +53,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("list_images", Access::Read),
     ("register_image", Access::Write),
     ("delete_image", Access::Write),
+    ("set_image_access", Access::Write),
     ("list_vps", Access::Read),
     ("create_vps", Access::Write),
     ("get_vps", Access::Read),

@@ -50,7 +50,7 @@ async fn main() {
     let plan = core.compute.save_plan(&admin, None, PlanSettings { name: "small".into(), vcpus: 1, memory_mib: 128, disk_gb: 1, traffic_gb: None, snapshot_limit: 1, active: true }, &ctx).await.unwrap();
     let base = dir.path().join("base.qcow2");
     assert!(std::process::Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&base).arg("64M").status().unwrap().success());
-    let img = NewImage { name: "base".into(), path: base.display().to_string(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: true, expected_sha256: None };
+    let img = NewImage { name: "base".into(), path: base.display().to_string(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: true, expected_sha256: None, users: vec![] };
     let (img, job) = core.compute.register_image(&core.jobs, &admin, img, &ctx).await.unwrap();
     settle(&core, job).await;
 

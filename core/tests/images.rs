@@ -25,6 +25,7 @@ fn image(name: &str, path: &std::path::Path) -> NewImage {
         min_disk_gb: 2,
         public: true,
         expected_sha256: None,
+        users: vec![],
     }
 }
 
@@ -107,7 +108,7 @@ async fn uploads_stream_to_disk_and_refusals_leave_nothing() {
     let src = dir.path().join("src.qcow2");
     assert!(std::process::Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&src).arg("64M").status().unwrap().success());
     let bytes = std::fs::read(&src).unwrap();
-    let meta = |name: &str| pier_proto::compute::NewImage { name: name.into(), path: String::new(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: true, expected_sha256: None };
+    let meta = |name: &str| pier_proto::compute::NewImage { name: name.into(), path: String::new(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: true, expected_sha256: None, users: vec![] };
     let chunks = |b: &[u8]| stream::iter(b.chunks(1000).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>());
     let store = dir.path().join("images");
     let len = Some(bytes.len() as u64);
@@ -133,4 +134,32 @@ async fn uploads_stream_to_disk_and_refusals_leave_nothing() {
     assert_eq!(dup.field.as_deref(), Some("name"));
     let files: Vec<_> = std::fs::read_dir(&store).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(files.len(), 1, "only the good upload is left: {files:?}");
+}
+
+/// A private image is listed and usable only for the users chosen for it (and staff); making it
+/// public opens it to all.
+#[tokio::test]
+async fn private_images_are_for_the_chosen_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _stop) = common::running_core(dir.path()).await;
+    let ctx = pier_core::audit::RequestContext::default();
+    let person = |n: &str, role| pier_proto::accounts::NewUser { username: n.into(), email: format!("{n}@example.com"), password: "correct horse battery".into(), role };
+    let admin = pier_core::accounts::actor_of(&core.accounts.create_admin_from_cli(person("root", Role::Admin)).await.unwrap());
+    let alice_view = core.accounts.create_user(&admin, person("alice", Role::User), &ctx).await.unwrap();
+    let alice = pier_core::accounts::actor_of(&alice_view);
+    let bob = pier_core::accounts::actor_of(&core.accounts.create_user(&admin, person("bob", Role::User), &ctx).await.unwrap());
+    let file = dir.path().join("p.qcow2");
+    assert!(Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&file).arg("64M").status().unwrap().success());
+    let new = NewImage { name: "licensed".into(), path: file.display().to_string(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: false, expected_sha256: None, users: vec![alice_view.id] };
+    let (img, job) = core.compute.register_image(&core.jobs, &admin, new, &ctx).await.unwrap();
+    assert_eq!(settle(&core, job).await.state, JobState::Succeeded);
+    let names = |l: Vec<pier_proto::compute::ImageView>| l.into_iter().map(|i| i.name).collect::<Vec<_>>();
+    assert_eq!(names(core.compute.list_images(&alice).await.unwrap()), ["licensed"]);
+    assert!(core.compute.list_images(&bob).await.unwrap().is_empty());
+    assert_eq!(core.compute.list_images(&admin).await.unwrap()[0].users, [alice_view.id], "staff see who may use it");
+    assert!(core.compute.set_image_access(&alice, img.id, true, vec![], &ctx).await.is_err(), "only administrators change access");
+    let bad = pier_proto::ApiError::from(core.compute.set_image_access(&admin, img.id, false, vec![9999], &ctx).await.unwrap_err());
+    assert_eq!(bad.field.as_deref(), Some("users"));
+    core.compute.set_image_access(&admin, img.id, true, vec![], &ctx).await.unwrap();
+    assert_eq!(names(core.compute.list_images(&bob).await.unwrap()), ["licensed"]);
 }

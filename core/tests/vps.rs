@@ -84,7 +84,7 @@ async fn lab() -> Lab {
     let plan = core.compute.save_plan(&admin, None, PlanSettings { name: "small".into(), vcpus: 1, memory_mib: 256, disk_gb: 2, traffic_gb: None, snapshot_limit: 1, active: true }, &ctx).await.unwrap();
     let base = root.join("base.qcow2");
     assert!(Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&base).arg("1G").status().unwrap().success());
-    let img = NewImage { name: "debian-12".into(), path: base.display().to_string(), os_family: "debian".into(), os_version: "12".into(), default_user: "debian".into(), min_disk_gb: 1, public: true, expected_sha256: None };
+    let img = NewImage { name: "debian-12".into(), path: base.display().to_string(), os_family: "debian".into(), os_version: "12".into(), default_user: "debian".into(), min_disk_gb: 1, public: true, expected_sha256: None, users: vec![] };
     let (img, job) = core.compute.register_image(&core.jobs, &admin, img, &ctx).await.unwrap();
     assert_eq!(settle(&core, job).await.state, JobState::Succeeded);
     Lab { _dir: dir, root, core, _stop: stop, ctx, admin, alice, bob, host, plan, img, base, storage }

@@ -10,6 +10,7 @@ mod m20261122_000004_hosts_plans;
 mod m20261122_000005_images;
 mod m20261122_000006_vps;
 mod m20261122_000007_vps_runtime;
+mod m20261122_000008_image_access;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_images::Migration),
             Box::new(m20261122_000006_vps::Migration),
             Box::new(m20261122_000007_vps_runtime::Migration),
+            Box::new(m20261122_000008_image_access::Migration),
         ]
     }
 }

@@ -412,6 +412,9 @@ pub struct ImageView {
     pub sha256: Option<String>,
     pub min_disk_gb: u32,
     pub public: bool,
+    /// Private images: the users who may use them (ids; staff only see this list filled).
+    #[serde(default)]
+    pub users: Vec<i64>,
     pub status: ImageStatus,
     #[serde(default)]
     pub error: Option<String>,
@@ -432,6 +435,9 @@ pub struct NewImage {
     /// When given, the file's SHA-256 must match (a download that went wrong is refused).
     #[serde(default)]
     pub expected_sha256: Option<String>,
+    /// Private images: the users who may use them.
+    #[serde(default)]
+    pub users: Vec<i64>,
 }
 
 impl NewImage {

@@ -63,6 +63,9 @@ struct UploadQuery {
     public: bool,
     #[serde(default)]
     sha256: Option<String>,
+    /// Private images: the user ids that may use it, comma-separated.
+    #[serde(default)]
+    users: String,
 }
 
 fn yes() -> bool {
@@ -88,6 +91,7 @@ async fn upload_image(
         min_disk_gb: q.min_disk_gb,
         public: q.public,
         expected_sha256: q.sha256.map(|h| h.trim().to_lowercase()).filter(|h| !h.is_empty()),
+        users: q.users.split(',').filter(|u| !u.trim().is_empty()).map(|u| u.trim().parse()).collect::<Result<_, _>>().map_err(|_| RestError(ApiError::invalid("users", "users: comma-separated user ids.")))?,
     };
     let declared = headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let dir = s.core.config.data_dir().join("images");

@@ -174,3 +174,10 @@ pub async fn set_root_password(id: i64, password: String) -> Result<(), ApiError
     let (actor, ctx) = ssr::actor()?;
     Ok(ssr::core()?.compute.set_root_password(&actor, id, &password, &ctx).await?)
 }
+
+/// Administrators: make an image public, or private to the chosen users.
+#[server(prefix = "/api/fn", endpoint = "set_image_access", input = Json)]
+pub async fn set_image_access(id: i64, public: bool, users: Vec<i64>) -> Result<pier_proto::compute::ImageView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.compute.set_image_access(&actor, id, public, users, &ctx).await?)
+}

@@ -2,7 +2,8 @@
 //! (qemu-img inspection and SHA-256) move to done, and see why a file was refused.
 
 use super::jobs::JobFeed;
-use crate::api::compute::{delete_image, list_images, register_image};
+use crate::api::compute::{delete_image, list_images, register_image, set_image_access};
+use crate::api::list_users;
 use crate::components::empty::EmptyState;
 use crate::components::error_box::ErrorBox;
 use crate::components::form::{field_error, form_error, TextField};
@@ -73,11 +74,15 @@ fn ImageRow(image: ImageView, feed: JobFeed, admin: bool, on_changed: Callback<(
         }
     };
     let status = image.status;
+    let make_public = move |_| toasts.act(set_image_access(id, true, vec![]), |i| format!("{} is public now.", i.name), on_changed);
+    let access = if image.public { "public".to_string() } else { format!("private: {} user(s)", image.users.len()) };
+    let private = !image.public;
     view! {
         <tr data-image=image.name.clone() data-status=status.as_str()>
             <td><strong>{image.name.clone()}</strong><div class="muted small"><code>{image.path.clone()}</code></div>
                 {image.sha256.clone().map(|s| view! { <div class="muted small" title=s.clone()>{format!("sha256 {}…", &s[..16])}</div> })}</td>
-            <td>{format!("{} {}", image.os_family, image.os_version)}<div class="muted small">{format!("user {}", image.default_user)}</div></td>
+            <td>{format!("{} {}", image.os_family, image.os_version)}<div class="muted small">{format!("user {}", image.default_user)}</div>
+                <div class="muted small" data-testid="image-access">{access}</div></td>
             <td>{image.format.clone().unwrap_or_else(|| "-".into())}</td>
             <td class="small">{image.virtual_size.map(gib).unwrap_or_else(|| "-".into())}
                 <div class="muted small">{format!("min disk {} GB", image.min_disk_gb)}</div></td>
@@ -97,7 +102,9 @@ fn ImageRow(image: ImageView, feed: JobFeed, admin: bool, on_changed: Callback<(
                     }.into_any(),
                 }}
             </td>
-            <td>{admin.then(|| view! {
+            <td>{(admin && private).then(|| view! {
+                <button type="button" class="button small" on:click=make_public>"Make public"</button>
+            })}{admin.then(|| view! {
                 <button type="button" class="button small danger" aria-label=format!("Remove image {}", image.name) on:click=remove.clone()>"Remove"</button>
             })}</td>
         </tr>
@@ -117,6 +124,12 @@ fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     // Upload from the browser instead of naming a file already on the machine.
     let upload = RwSignal::new(false);
+    // Private images: only the chosen users (and staff) see and use them.
+    let private = RwSignal::new(false);
+    let chosen = RwSignal::new(Vec::<i64>::new());
+    let users = Resource::new(move || private.get(), |private| async move {
+        if private { list_users(pier_proto::accounts::UserQuery { per_page: Some(100), ..Default::default() }).await.map(|p| p.users).unwrap_or_default() } else { Vec::new() }
+    });
     let progress = RwSignal::new(None::<u8>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -131,8 +144,9 @@ fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
             os_version: version.get_untracked().trim().into(),
             default_user: user.get_untracked().trim().into(),
             min_disk_gb,
-            public: true,
+            public: !private.get_untracked(),
             expected_sha256: (!sum.is_empty()).then_some(sum),
+            users: if private.get_untracked() { chosen.get_untracked() } else { Vec::new() },
         };
         if let Err(e) = new.validate() {
             return error.set(Some(e));
@@ -188,6 +202,30 @@ fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
                 <TextField id="img-user" label="Default login user" value=user error field="default_user"/>
                 <TextField id="img-disk" label="Minimum disk (GB)" value=min_disk error field="min_disk_gb"/>
                 <TextField id="img-sha" label="Expected SHA-256 (optional)" value=sha error field="expected_sha256"/>
+                <div class="field">
+                    <label for="img-visibility">"Visible to"</label>
+                    <select id="img-visibility" on:change=move |ev| private.set(event_target_value(&ev) == "private")>
+                        <option value="public">"everyone"</option>
+                        <option value="private">"only chosen users"</option>
+                    </select>
+                </div>
+                <Show when=move || private.get()>
+                    <fieldset class="checks">
+                        <legend>"Users who may use it"</legend>
+                        <Transition fallback=|| ()>
+                            {move || users.get().unwrap_or_default().into_iter().map(|u| {
+                                let uid = u.id;
+                                view! {
+                                    <label class="check"><input type="checkbox" on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen.update(|c| { c.retain(|x| *x != uid); if on { c.push(uid); } });
+                                    }/>{u.username}</label>
+                                }
+                            }).collect_view()}
+                        </Transition>
+                        {field_error(error, "users")}
+                    </fieldset>
+                </Show>
                 <button type="submit" class="button primary" disabled=move || progress.get().is_some()>
                     {move || if upload.get() { "Upload" } else { "Register" }}</button>
             </form>
@@ -221,6 +259,10 @@ fn start_upload(meta: NewImage, progress: RwSignal<Option<u8>>, error: RwSignal<
     );
     if let Some(sum) = &meta.expected_sha256 {
         url.push_str(&format!("&sha256={}", q(sum)));
+    }
+    if !meta.public {
+        let users: Vec<String> = meta.users.iter().map(|u| u.to_string()).collect();
+        url.push_str(&format!("&public=false&users={}", users.join(",")));
     }
     let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return };
     if xhr.open("PUT", &url).is_err() {

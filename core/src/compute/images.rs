@@ -5,12 +5,12 @@
 use super::{is_unique_violation, Compute, ComputeError, Result};
 use crate::actor::{policy, Actor};
 use crate::audit::{Outcome, RequestContext};
-use crate::entity::image;
+use crate::entity::{image, image_access, user};
 use crate::jobs::{JobContext, JobFailure, JobHandler, Jobs, NewJob};
 use async_trait::async_trait;
 use pier_proto::compute::{ImageStatus, ImageView, NewImage, KIND_IMAGE_INSPECT};
 use pier_proto::ApiError;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use tokio::io::AsyncReadExt;
@@ -29,6 +29,7 @@ fn view(m: &image::Model) -> ImageView {
         sha256: m.sha256.clone(),
         min_disk_gb: m.min_disk_gb as u32,
         public: m.public,
+        users: Vec::new(),
         status: ImageStatus::parse(&m.status),
         error: m.error.clone(),
         created_at: m.created_at.format(&Rfc3339).unwrap_or_default(),
@@ -192,10 +193,66 @@ impl Compute {
     /// Staff see every image; others the public, ready ones.
     pub async fn list_images(&self, actor: &Actor) -> Result<Vec<ImageView>> {
         let mut q = image::Entity::find().order_by_asc(image::Column::Name);
-        if !policy::may_read_platform(actor) {
-            q = q.filter(image::Column::Public.eq(true)).filter(image::Column::Status.eq(ImageStatus::Ready.as_str()));
+        let staff = policy::may_read_platform(actor);
+        if !staff {
+            let granted = self.granted_images(actor).await?;
+            q = q
+                .filter(image::Column::Status.eq(ImageStatus::Ready.as_str()))
+                .filter(sea_orm::Condition::any().add(image::Column::Public.eq(true)).add(image::Column::Id.is_in(granted)));
         }
-        Ok(q.all(&self.db).await?.iter().map(view).collect())
+        let mut views: Vec<ImageView> = q.all(&self.db).await?.iter().map(view).collect();
+        if staff {
+            let grants = image_access::Entity::find().all(&self.db).await?;
+            for v in views.iter_mut() {
+                v.users = grants.iter().filter(|g| g.image_id == v.id).map(|g| g.user_id).collect();
+            }
+        }
+        Ok(views)
+    }
+
+    async fn granted_images(&self, actor: &Actor) -> Result<Vec<i64>> {
+        let Some(me) = actor.user_id() else { return Ok(Vec::new()) };
+        Ok(image_access::Entity::find().filter(image_access::Column::UserId.eq(me)).all(&self.db).await?.into_iter().map(|g| g.image_id).collect())
+    }
+
+    /// A ready image `actor` may build VPSs from: public, granted to them, or any for staff.
+    pub(super) async fn usable_image(&self, actor: &Actor, id: i64) -> Result<image::Model> {
+        let refused = || ComputeError::Invalid(ApiError::invalid("image_id", "That image does not exist or is not ready."));
+        let img = image::Entity::find_by_id(id).one(&self.db).await?.filter(|i| i.status == ImageStatus::Ready.as_str()).ok_or_else(refused)?;
+        if img.public || policy::may_read_platform(actor) || self.granted_images(actor).await?.contains(&img.id) {
+            Ok(img)
+        } else {
+            Err(refused())
+        }
+    }
+
+    /// Makes an image public, or private to `users` (administrators).
+    pub async fn set_image_access(&self, actor: &Actor, id: i64, public: bool, users: Vec<i64>, ctx: &RequestContext) -> Result<ImageView> {
+        let target = format!("image:{id}");
+        if !policy::may_manage_platform(actor) {
+            self.audit.record(actor, "image.access", &target, Outcome::Denied, ctx, "").await;
+            return Err(ComputeError::Forbidden("only administrators change who may use an image".into()));
+        }
+        let row = image::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| ComputeError::NotFound(format!("Image {id}")))?;
+        let known = user::Entity::find().filter(user::Column::Id.is_in(users.iter().copied())).all(&self.db).await?.len();
+        let wanted: std::collections::BTreeSet<i64> = users.iter().copied().collect();
+        if known != wanted.len() {
+            return Err(ComputeError::Invalid(ApiError::invalid("users", "One of the chosen users does not exist.")));
+        }
+        let txn = self.db.begin().await?;
+        let mut m: image::ActiveModel = row.clone().into();
+        m.public = Set(public);
+        let saved = m.update(&txn).await?;
+        image_access::Entity::delete_many().filter(image_access::Column::ImageId.eq(id)).exec(&txn).await?;
+        if !public && !wanted.is_empty() {
+            image_access::Entity::insert_many(wanted.iter().map(|u| image_access::ActiveModel { image_id: Set(id), user_id: Set(*u) })).exec(&txn).await?;
+        }
+        txn.commit().await?;
+        let detail = if public { format!("{}: public", row.name) } else { format!("{}: private to {} user(s)", row.name, wanted.len()) };
+        self.audit.record(actor, "image.access", &target, Outcome::Success, ctx, &detail).await;
+        let mut v = view(&saved);
+        v.users = if public { Vec::new() } else { wanted.into_iter().collect() };
+        Ok(v)
     }
 
     /// Registers a file and starts the job that checks it; returns the image and the job id.
@@ -231,6 +288,12 @@ impl Compute {
                 ComputeError::Db(e)
             }
         })?;
+        if !new.public && !new.users.is_empty() {
+            if let Err(e) = self.set_image_access(actor, row.id, false, new.users.clone(), ctx).await {
+                image::Entity::delete_by_id(row.id).exec(&self.db).await?;
+                return Err(e);
+            }
+        }
         let params = serde_json::json!({"image_id": row.id, "expected_sha256": new.expected_sha256});
         let job = jobs
             .enqueue(actor, NewJob { kind: KIND_IMAGE_INSPECT, target: format!("image:{}", row.id), params, idempotency_key: None, max_attempts: 3 })

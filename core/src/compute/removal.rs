@@ -4,12 +4,11 @@
 
 use super::vps::{holder, CreateParams, CreateVps};
 use super::{cloud_init, Compute, ComputeError, Result};
-use crate::actor::{policy, Actor};
+use crate::actor::Actor;
 use crate::audit::{Outcome, RequestContext};
 use crate::entity::{host, image, ssh_key, vps};
 use crate::jobs::{failed, JobContext, JobFailure, JobHandler, Jobs, NewJob};
 use async_trait::async_trait;
-use pier_proto::compute::ImageStatus;
 use pier_proto::vps::{Reinstall, VpsState, KIND_VPS_DELETE, KIND_VPS_REINSTALL};
 use pier_proto::ApiError;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -55,10 +54,7 @@ impl Compute {
         let (v, _) = self.operable_vps(actor, id, "vps.reinstall", ctx).await?;
         check_confirm(&v, &req.confirm)?;
         Self::refuse_busy(&v)?;
-        let img = image::Entity::find_by_id(req.image_id).one(&self.db).await?;
-        let img = img
-            .filter(|i| i.status == ImageStatus::Ready.as_str() && (i.public || policy::may_read_platform(actor)))
-            .ok_or_else(|| ComputeError::Invalid(ApiError::invalid("image_id", "That image does not exist or is not ready.")))?;
+        let img = self.usable_image(actor, req.image_id).await?;
         let need = (img.virtual_size.unwrap_or(0) as u64).div_ceil(1 << 30).max(img.min_disk_gb as u64);
         if (v.disk_gb as u64) < need {
             return Err(ComputeError::Invalid(ApiError::invalid("image_id", format!("{} needs a disk of at least {need} GB; this VPS has {} GB.", img.name, v.disk_gb))));

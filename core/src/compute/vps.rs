@@ -8,7 +8,7 @@ use crate::audit::{Outcome, RequestContext};
 use crate::entity::{host, image, ip_pool, plan, ssh_key, user, vps};
 use crate::jobs::{failed, JobContext, JobFailure, JobHandler, Jobs, NewJob};
 use async_trait::async_trait;
-use pier_proto::compute::{HostStatus, ImageStatus};
+use pier_proto::compute::HostStatus;
 use pier_proto::vps::{ExpiryAction, NetworkKind, NewVps, VpsLive, VpsState, VpsStateEvent, VpsView, CUSTOM_SNAPSHOT_LIMIT, KIND_VPS_CREATE};
 use pier_proto::ApiError;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -193,10 +193,7 @@ impl Compute {
             (None, Some(c)) => (c.vcpus, c.memory_mib, c.disk_gb, None),
             (None, None) => unreachable!("validate() requires a plan or a size"),
         };
-        let img = image::Entity::find_by_id(new.image_id).one(&self.db).await?;
-        let img = img
-            .filter(|i| i.status == ImageStatus::Ready.as_str() && (i.public || policy::may_read_platform(actor)))
-            .ok_or_else(|| ComputeError::Invalid(ApiError::invalid("image_id", "That image does not exist or is not ready.")))?;
+        let img = self.usable_image(actor, new.image_id).await?;
         let image_gb = (img.virtual_size.unwrap_or(0) as u64).div_ceil(1 << 30).max(img.min_disk_gb as u64);
         if disk_gb < image_gb {
             return Err(ComputeError::Invalid(ApiError::invalid("plan_id", format!("{} needs a disk of at least {image_gb} GB; this size has {disk_gb} GB.", img.name))));

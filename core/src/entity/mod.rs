@@ -4,6 +4,7 @@ pub mod api_token;
 pub mod audit;
 pub mod host;
 pub mod image;
+pub mod image_access;
 pub mod ip_address;
 pub mod ip_pool;
 pub mod job;

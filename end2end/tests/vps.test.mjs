@@ -47,12 +47,16 @@ test('a VPS is created through the form and its card shows it running', async ()
     await page.getByRole('button', { name: 'Create VPS' }).click();
     await page.getByRole('alert').filter({ hasText: 'not valid YAML' }).waitFor();
     await page.getByLabel('Cloud-init user-data (optional)').fill('#cloud-config\npackages: [nginx]');
+    await page.getByLabel('Expires after (empty = never)').fill('2');
+    await page.getByLabel('Unit', { exact: true }).selectOption('hours');
     await page.getByRole('button', { name: 'Create VPS' }).click();
     await page.locator('.toast', { hasText: 'Creating web (job #' }).waitFor();
     const card = page.locator('section[data-vps="web"][data-state="running"]');
     await card.waitFor();
     await card.getByText('1 vCPU · 256 MiB · 2 GB').waitFor();
     await card.getByText('private network').waitFor();
+    // Less than a day left: the card warns.
+    await card.locator('.expiry-soon', { hasText: 'in 1 h 5' }).waitFor();
     assert.deepEqual(page.errors, []);
   } finally {
     await panel.stop();

@@ -14,7 +14,9 @@ use crate::components::progress::ProgressBar;
 use crate::components::shell::use_current_user;
 use create::CreateForm;
 use leptos::prelude::*;
+use crate::live::{use_live, LiveMsg};
 use leptos_meta::Title;
+use pier_proto::live::Topic;
 use live::{LiveVps, PowerButtons, StateBadge, StatsLine};
 use pier_proto::accounts::Role;
 use pier_proto::vps::VpsView;
@@ -40,6 +42,17 @@ pub fn VpsPage() -> impl IntoView {
     for kind in [pier_proto::vps::KIND_VPS_CREATE, pier_proto::vps::KIND_VPS_DELETE, pier_proto::vps::KIND_VPS_REINSTALL] {
         feed.on_finished(kind, reload);
     }
+    // A VPS this list does not show yet (made in another tab or by an administrator for this
+    // person) announces itself on the `vps` topic: read the list again.
+    let known = move |id: i64| list.get_untracked().and_then(Result::ok).is_some_and(|l| l.iter().any(|v| v.id == id));
+    use_live(Topic::new("vps").expect("valid topic"), move |msg| match msg {
+        LiveMsg::Data(d) => {
+            if d["type"] == "state" && d["id"].as_i64().is_some_and(|id| !known(id)) {
+                reload();
+            }
+        }
+        LiveMsg::Resync => reload(),
+    });
     let filter = RwSignal::new(String::new());
     let state_filter = RwSignal::new(String::new());
     let shown = move |v: &VpsView| {
@@ -117,7 +130,7 @@ fn VpsCard(vps: VpsView, feed: JobFeed, reload: Callback<()>) -> impl IntoView {
                 <dt>"Image"</dt><dd>{vps.image.clone().unwrap_or_default()}</dd>
                 <dt>"Host"</dt><dd>{vps.host.clone()}</dd>
                 <dt>"Owner"</dt><dd>{vps.owner.clone()}</dd>
-                {vps.expires_at.clone().map(|t| view! { <dt>"Expires"</dt><dd class="expiry">{crate::format::short_time(&t)}</dd> })}
+                {vps.expires_at.clone().map(|t| view! { <dt>"Expires"</dt><dd><ExpiryNote at=t/></dd> })}
             </dl>
             <StatsLine live/>
             {move || live.error.get().map(|e| view! { <div class="error-box" role="alert">{e}</div> })}
@@ -126,5 +139,33 @@ fn VpsCard(vps: VpsView, feed: JobFeed, reload: Callback<()>) -> impl IntoView {
                 <PowerButtons live name=name.clone()/>
             </Show>
         </section>
+    }
+}
+
+/// The expiry date, and a warning when it is less than a day away (the in-app warning; email
+/// comes with notifications).
+#[component]
+pub fn ExpiryNote(at: String) -> impl IntoView {
+    let soon = time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t - now())
+        .filter(|left| *left < time::Duration::days(1));
+    let text = crate::format::short_time(&at);
+    match soon {
+        Some(left) if left.is_negative() => view! { <span class="expiry expiry-soon" role="status">{format!("{text} — expired")}</span> }.into_any(),
+        Some(left) => view! { <span class="expiry expiry-soon" role="status">{format!("{text} — in {}", live::uptime(left.whole_seconds() as u64))}</span> }.into_any(),
+        None => view! { <span class="expiry">{text}</span> }.into_any(),
+    }
+}
+
+/// The time now, in the browser or on the server.
+fn now() -> time::OffsetDateTime {
+    #[cfg(feature = "hydrate")]
+    {
+        time::OffsetDateTime::from_unix_timestamp_nanos((js_sys::Date::now() * 1e6) as i128).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        time::OffsetDateTime::now_utc()
     }
 }

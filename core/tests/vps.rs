@@ -235,6 +235,14 @@ async fn power_snapshots_stats_consoles_expiry_reinstall_and_delete() {
     let stats = core.compute.stats().latest(v.id).expect("sampled");
     assert_eq!(stats.memory_mib, 256);
     assert!(stats.uptime_s.is_some());
+    // Stats go to the VPS's own topic only (lists follow `vps` for state changes).
+    let mut stats_topics = std::collections::BTreeSet::new();
+    while let Ok(e) = events.try_recv() {
+        if e.data["type"] == "stats" {
+            stats_topics.insert(e.topic.as_str().to_string());
+        }
+    }
+    assert_eq!(stats_topics.into_iter().collect::<Vec<_>>(), [format!("vps:{}", v.id)]);
 
     // Console tickets: for the running VPS's owner, once, nobody else.
     use pier_core::compute::console::ConsoleKind;

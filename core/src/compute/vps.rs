@@ -340,8 +340,14 @@ impl Compute {
         self.publish_vps_live(v, event);
     }
 
+    /// State changes go on `vps` (lists) and `vps:<id>`; stats, sent every few seconds for every
+    /// running VPS, only on `vps:<id>`, so a list of a thousand VPSs is not flooded with them.
     pub(super) fn publish_vps_live(&self, v: &vps::Model, event: VpsLive) {
-        let topics = [pier_proto::live::Topic::new("vps").expect("valid"), pier_proto::live::Topic::new(format!("vps:{}", v.id)).expect("valid")];
+        let item = pier_proto::live::Topic::new(format!("vps:{}", v.id)).expect("valid");
+        let topics = match event {
+            VpsLive::State(_) => vec![pier_proto::live::Topic::new("vps").expect("valid"), item],
+            VpsLive::Stats(_) => vec![item],
+        };
         let data = serde_json::to_value(event).unwrap_or_default();
         self.bus.publish(&topics, crate::actor::Audience::Owner(format!("user:{}", v.owner_id)), data);
     }

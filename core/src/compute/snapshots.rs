@@ -46,11 +46,20 @@ impl Compute {
             return Ok(Vec::new());
         }
         let h = self.host_row(v.host_id).await?;
-        let name = v.domain_name.clone();
-        match self.conns.call(&h.uri, move |hv| hv.list_snapshots(&name)).await {
-            Ok(list) => Ok(list.into_iter().map(view).collect()),
-            Err(pier_vmm::VmmError::NoDomain(_)) => Ok(Vec::new()),
-            Err(e) => Err(e.into()),
+        // While a snapshot job holds the domain, QEMU can refuse for a moment ("cannot acquire
+        // state change lock"): ask again a few times before calling it unavailable.
+        let mut tries = 0;
+        loop {
+            let name = v.domain_name.clone();
+            match self.conns.call(&h.uri, move |hv| hv.list_snapshots(&name)).await {
+                Ok(list) => return Ok(list.into_iter().map(view).collect()),
+                Err(pier_vmm::VmmError::NoDomain(_)) => return Ok(Vec::new()),
+                Err(pier_vmm::VmmError::Libvirt(_)) if tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     }
 

@@ -12,8 +12,23 @@ const statusEl = document.getElementById('status');
 const setStatus = (text, state) => { statusEl.textContent = text; statusEl.dataset.state = state; };
 let current = null;
 
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// fetch that tries again when the request never got an answer (a network blip); an answer,
+// even a refusal, is final.
+async function fetchRetrying(url, init, tries = 4) {
+  for (let i = 1; ; i++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      if (i >= tries) throw e;
+      await pause(400 * i);
+    }
+  }
+}
+
 async function ticket() {
-  const res = await fetch('/api/fn/console_ticket', {
+  const res = await fetchRetrying('/api/fn/console_ticket', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ id, kind }),
@@ -37,9 +52,13 @@ function openSerial(url) {
   const ws = new WebSocket(url, ['binary']);
   ws.binaryType = 'arraybuffer';
   const enc = new TextEncoder();
-  ws.onopen = () => { setStatus('Connected — press Enter for a prompt', 'connected'); term.focus(); };
+  let opened = false;
+  ws.onopen = () => { opened = true; attempts = 0; setStatus('Connected — press Enter for a prompt', 'connected'); term.focus(); };
   ws.onmessage = (e) => term.write(new Uint8Array(e.data));
-  ws.onclose = (e) => setStatus(`Disconnected: ${e.reason || 'the console closed'}`, 'closed');
+  ws.onclose = (e) => {
+    if (!opened && retryLater()) return;
+    setStatus(`Disconnected: ${e.reason || 'the console closed'}`, 'closed');
+  };
   // Typing and pasting (Ctrl+Shift+V, right click) both arrive here.
   term.onData((d) => { if (ws.readyState === WebSocket.OPEN) ws.send(enc.encode(d)); });
   const resize = new ResizeObserver(() => fit.fit());
@@ -62,14 +81,29 @@ function keysym(ch) {
 function openVnc(url) {
   const rfb = new RFB(screen, url, { wsProtocols: ['binary'] });
   rfb.scaleViewport = true;
-  rfb.addEventListener('connect', () => { setStatus('Connected', 'connected'); rfb.focus(); });
-  rfb.addEventListener('disconnect', (e) => setStatus(e.detail.clean ? 'Disconnected' : 'The connection was lost', 'closed'));
+  let opened = false;
+  rfb.addEventListener('connect', () => { opened = true; attempts = 0; setStatus('Connected', 'connected'); rfb.focus(); });
+  rfb.addEventListener('disconnect', (e) => {
+    if (!opened && retryLater()) return;
+    setStatus(e.detail.clean ? 'Disconnected' : 'The connection was lost', 'closed');
+  });
   window.pierRfb = rfb;
   return {
     type: (text) => { for (const ch of text.replace(/\r\n/g, '\n')) rfb.sendKey(keysym(ch)); },
     ctrlAltDel: () => rfb.sendCtrlAltDel(),
     close: () => rfb.disconnect(),
   };
+}
+
+// A socket that never opened (a network blip, the VPS still coming up) is tried again with a
+// fresh ticket a few times; one that opened and closed is reported (the person reconnects).
+let attempts = 0;
+function retryLater() {
+  if (attempts >= 3) return false;
+  attempts += 1;
+  setStatus('Connecting again…', 'connecting');
+  setTimeout(connect, 700 * attempts);
+  return true;
 }
 
 async function connect() {
@@ -88,7 +122,7 @@ async function connect() {
 document.getElementById('title').textContent = kind === 'vnc' ? 'Graphical console' : 'Serial console';
 document.getElementById('cad').hidden = kind !== 'vnc';
 document.getElementById('cad').addEventListener('click', () => current?.ctrlAltDel?.());
-document.getElementById('reconnect').addEventListener('click', connect);
+document.getElementById('reconnect').addEventListener('click', () => { attempts = 0; connect(); });
 const dialog = document.getElementById('type-dialog');
 const text = document.getElementById('type-text');
 document.getElementById('type').addEventListener('click', async () => {

@@ -76,20 +76,7 @@ fn api_c(e: pier_core::compute::ComputeError) -> pier_proto::ApiError {
     e.into()
 }
 
-/// Forwards TCP connections to libvirtd's unix socket, so `qemu+tcp://127.0.0.1:PORT/system`
-/// reaches the real daemon while the proxy runs and nothing when it stops.
-async fn libvirt_proxy(listener: tokio::net::TcpListener) {
-    loop {
-        let Ok((mut tcp, _)) = listener.accept().await else { return };
-        tokio::spawn(async move {
-            if let Ok(mut unix) = tokio::net::UnixStream::connect("/var/run/libvirt/libvirt-sock").await {
-                let _ = tokio::io::copy_bidirectional(&mut tcp, &mut unix).await;
-            }
-        });
-    }
-}
-
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_that_goes_away_is_marked_unreachable_and_recovers_by_itself() {
     if !std::path::Path::new("/var/run/libvirt/libvirt-sock").exists() {
         assert!(std::env::var("PIER_TEST_REQUIRE_ALL").is_err(), "libvirtd must be running");
@@ -102,12 +89,13 @@ async fn a_host_that_goes_away_is_marked_unreachable_and_recovers_by_itself() {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let proxy = tokio::spawn(libvirt_proxy(listener));
+    let proxy = tokio::spawn(common::libvirt_proxy(listener));
     let uri = format!("qemu+tcp://127.0.0.1:{port}/system");
     let h = compute.save_host(&admin, None, host("remote", &uri, dir.path()), &ctx()).await.unwrap();
     assert_eq!(h.status, HostStatus::Connected, "{:?}", h.last_error);
     assert_eq!(h.facts.unwrap().driver, "QEMU");
-    assert_eq!(h.capacity.disk_total_gb, None, "a remote storage dir is not measured from here");
+    // The storage directory became a libvirt pool on the "remote" host and is measured through it.
+    assert!(h.capacity.disk_total_gb.is_some_and(|t| t > 0) && h.capacity.disk_free_gb.is_some(), "{:?}", h.capacity);
 
     let monitor = compute.spawn_host_monitor(Duration::from_millis(200));
     proxy.abort();
@@ -126,7 +114,7 @@ async fn a_host_that_goes_away_is_marked_unreachable_and_recovers_by_itself() {
 
     // The host comes back on the same address; nobody touches Pier.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-    let _proxy = tokio::spawn(libvirt_proxy(listener));
+    let _proxy = tokio::spawn(common::libvirt_proxy(listener));
     for _ in 0..100 {
         seen = status(compute.clone()).await;
         if seen.status == HostStatus::Connected {
@@ -137,6 +125,8 @@ async fn a_host_that_goes_away_is_marked_unreachable_and_recovers_by_itself() {
     assert_eq!(seen.status, HostStatus::Connected, "recovered by itself: {:?}", seen.last_error);
     assert_eq!(seen.last_error, None);
     monitor.abort();
+    compute.delete_host(&admin, h.id, "remote", &ctx()).await.unwrap();
+    assert!(!common::has_dir_pool(dir.path()), "deleting the host released the pool Pier defined");
 }
 
 #[tokio::test]

@@ -300,3 +300,102 @@ async fn power_snapshots_stats_consoles_expiry_reinstall_and_delete() {
     settle(core, job).await;
     let _ = (&l.root, &l.host, &l.base);
 }
+
+/// A host Pier treats as remote (`qemu+tcp://`, reaching the real libvirtd through a TCP proxy):
+/// Pier writes no file there itself. The image is uploaded into the host's storage pool once,
+/// the disk is an overlay libvirt creates on it, the seed is uploaded, the VPS runs on QEMU,
+/// and deleting it removes its volumes through libvirt.
+// Several threads: the proxy standing in for the network must keep running while a libvirt
+// call waits on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_host_gets_disks_and_seeds_through_libvirt_storage() {
+    if !std::path::Path::new("/var/run/libvirt/libvirt-sock").exists() {
+        assert!(std::env::var("PIER_TEST_REQUIRE_ALL").is_err(), "libvirtd must be running");
+        eprintln!("skipping: libvirtd is not running (PIER_TEST_REQUIRE_ALL unset)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (core, _stop) = common::running_core(root).await;
+    let ctx = pier_core::audit::RequestContext::default();
+    let admin = actor_of(&core.accounts.create_admin_from_cli(person("root", Role::Admin)).await.unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("qemu+tcp://127.0.0.1:{}/system", listener.local_addr().unwrap().port());
+    let _proxy = tokio::spawn(common::libvirt_proxy(listener));
+    let storage = root.join("far-away");
+    let _cleanup = QemuLeftovers(storage.clone());
+    let host = core
+        .compute
+        .save_host(&admin, None, HostSettings { name: "far".into(), uri, storage_dir: storage.display().to_string(), cpu_overcommit: 4.0, ram_overcommit: 1.0, maintenance: false }, &ctx)
+        .await
+        .unwrap();
+    assert_eq!(host.status, pier_proto::compute::HostStatus::Connected, "{:?}", host.last_error);
+    assert!(storage.is_dir(), "libvirt built the pool's directory");
+    let plan = core.compute.save_plan(&admin, None, PlanSettings { name: "tiny".into(), vcpus: 1, memory_mib: 128, disk_gb: 1, traffic_gb: None, snapshot_limit: 1, active: true }, &ctx).await.unwrap();
+    let base = root.join("base.qcow2");
+    assert!(Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&base).arg("1G").status().unwrap().success());
+    let new_img = NewImage { name: "blank".into(), path: base.display().to_string(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: true, expected_sha256: None, users: vec![] };
+    let (img, job) = core.compute.register_image(&core.jobs, &admin, new_img, &ctx).await.unwrap();
+    assert_eq!(settle(&core, job).await.state, JobState::Succeeded);
+    let img = core.compute.list_images(&admin).await.unwrap().into_iter().find(|i| i.id == img.id).unwrap();
+    let sha = img.sha256.clone().expect("checksum recorded");
+
+    let create = |name: &'static str| {
+        let mut new = request(name, plan.id, img.id, NetworkKind::Private);
+        new.host_id = Some(host.id);
+        core.compute.create_vps(&core.jobs, &admin, new, &ctx)
+    };
+    let (first, job) = create("far-one").await.unwrap();
+    let done = settle(&core, job).await;
+    assert_eq!(done.state, JobState::Succeeded, "{}", done.message);
+    // The image's copy on the host is byte for byte the image, named after its checksum.
+    let copy = storage.join(format!("pier-image-{}.qcow2", &sha[..16]));
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&base).unwrap());
+    let copied_at = std::fs::metadata(&copy).unwrap().modified().unwrap();
+    // The disk is an overlay on that copy (not on the panel's file), the seed is the VPS's own.
+    let disk = storage.join(format!("pier-vps-{}.qcow2", first.id));
+    let info: serde_json::Value = serde_json::from_slice(&Command::new("qemu-img").args(["info", "-U", "--output=json"]).arg(&disk).output().unwrap().stdout).unwrap();
+    assert_eq!(info["backing-filename"], copy.display().to_string());
+    assert_eq!(info["virtual-size"], 1u64 << 30);
+    let seed = storage.join(format!("pier-vps-{}-seed.iso", first.id));
+    assert!(isoinfo(&seed.display().to_string(), "/user-data").contains("hostname: far-one"));
+    let domstate = |id: i64| String::from_utf8_lossy(&Command::new("virsh").args(["-c", "qemu:///system", "domstate", &format!("pier-vps-{id}")]).output().unwrap().stdout).trim().to_string();
+    assert_eq!(domstate(first.id), "running");
+
+    // A second VPS from the same image reuses the copy.
+    let (second, job) = create("far-two").await.unwrap();
+    assert_eq!(settle(&core, job).await.state, JobState::Succeeded);
+    assert_eq!(std::fs::metadata(&copy).unwrap().modified().unwrap(), copied_at, "not uploaded again");
+
+    // Deleting removes the VPS's volumes through libvirt; the image copy stays for the next one.
+    for v in [&first, &second] {
+        let done = settle(&core, core.compute.delete_vps(&core.jobs, &admin, v.id, &v.name, &ctx).await.unwrap()).await;
+        assert_eq!(done.state, JobState::Succeeded, "{}", done.message);
+        assert!(!storage.join(format!("pier-vps-{}.qcow2", v.id)).exists() && !storage.join(format!("pier-vps-{}-seed.iso", v.id)).exists());
+    }
+    assert!(copy.exists());
+    core.compute.delete_host(&admin, host.id, "far", &ctx).await.unwrap();
+    assert!(!common::has_dir_pool(&storage));
+}
+
+/// Whatever a failed run of the remote-host test left in libvirtd (its domains, its pool).
+struct QemuLeftovers(std::path::PathBuf);
+
+impl Drop for QemuLeftovers {
+    fn drop(&mut self) {
+        let virsh = |args: &[&str]| Command::new("virsh").args(["-q", "-c", "qemu:///system"]).args(args).output().ok();
+        if let Some(out) = virsh(&["list", "--all", "--name"]) {
+            for name in String::from_utf8_lossy(&out.stdout).lines().map(str::trim).filter(|n| n.starts_with("pier-vps-")) {
+                let disk = self.0.join(format!("{name}.qcow2"));
+                let xml = virsh(&["dumpxml", name]).map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default();
+                if xml.contains(&disk.display().to_string()) {
+                    virsh(&["destroy", name]);
+                    virsh(&["undefine", name]);
+                }
+            }
+        }
+        let pool = pier_vmm::storage::pool_name_for(&self.0.display().to_string());
+        virsh(&["pool-destroy", &pool]);
+        virsh(&["pool-undefine", &pool]);
+    }
+}

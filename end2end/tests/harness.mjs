@@ -93,8 +93,10 @@ export async function openPage(browser, options = {}) {
   page.on('pageerror', (e) => errors.push(String(e)));
   // 4xx answers to refused actions are expected (the browser logs them as "Failed to load
   // resource"); everything else logged as an error counts.
+  // net::ERR_NETWORK_CHANGED: Chromium drops loads in flight when any interface appears, and a
+  // VM starting on this same machine adds one; the pages retry, so that is not a failure.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) errors.push(m.text());
+    if (m.type() === 'error' && !/Failed to load resource: (the server responded with a status of 4\d\d|net::ERR_NETWORK_CHANGED)/.test(m.text())) errors.push(m.text());
   });
   page.errors = errors;
   return page;

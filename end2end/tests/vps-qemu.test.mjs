@@ -28,6 +28,17 @@ after(async () => {
 
 const virsh = (...args) => spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8' });
 
+// Waits until the console page leaves "Connecting…" and fails with what it says if that is not
+// "connected" (a console that connects and closes at once must not pass unnoticed either).
+async function consoleConnected(page, frame) {
+  const status = frame.locator('#status');
+  await frame.locator('#status[data-state]:not([data-state="connecting"])').waitFor({ timeout: 20_000 }).catch(async (e) => {
+    throw new Error(`${e.message}\nthe console still says: ${await status.textContent()} (state ${await status.getAttribute('data-state')}); browser errors: ${JSON.stringify(page.errors)}`);
+  });
+  const state = await status.getAttribute('data-state');
+  assert.equal(state, 'connected', `the console says: ${await status.textContent()}`);
+}
+
 test('a QEMU VPS boots, is operated live, its consoles work, and deleting it leaves nothing', async () => {
   const panel = await startPanel();
   let domain;
@@ -83,13 +94,13 @@ test('a QEMU VPS boots, is operated live, its consoles work, and deleting it lea
     // Serial console: what is typed reaches the guest, which echoes it back.
     await page.getByRole('tab', { name: 'Console' }).click();
     const frame = page.frameLocator('iframe.console-frame');
-    await frame.locator('#status[data-state="connected"]').waitFor({ timeout: 20_000 });
+    await consoleConnected(page, frame);
     await frame.locator('.xterm').click();
     await page.keyboard.type('hello pier');
     await frame.locator('.xterm-rows').filter({ hasText: 'hello pier' }).waitFor({ timeout: 20_000 });
     // Graphical console: noVNC connects through Pier and draws the guest's screen.
     await page.getByRole('tab', { name: 'Graphical' }).click();
-    await frame.locator('#status[data-state="connected"]').waitFor({ timeout: 20_000 });
+    await consoleConnected(page, frame);
     await frame.locator('#screen canvas').waitFor();
 
     // Snapshots: take one (with memory), revert to it, delete it.

@@ -45,6 +45,10 @@ pub struct HostFacts {
     pub memory_kib: u64,
     pub free_memory_kib: u64,
     pub domains: u32,
+    /// Total and free GB of the storage directory on a remote host, measured through libvirt's
+    /// storage pool at each probe (local hosts are measured directly).
+    #[serde(default)]
+    pub storage_gb: Option<(u64, u64)>,
 }
 
 /// Capacity: what the host has, what the overcommit ratios allow, what VPSs take.

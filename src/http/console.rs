@@ -35,7 +35,24 @@ pub async fn page(Extension(nonce): Extension<CspNonce>) -> Response {
 <textarea id="type-text" spellcheck="false"></textarea>
 <menu><button value="cancel">Cancel</button><button value="send" id="type-send">Type it</button></menu>
 </form></dialog>
-<script type="module" nonce="{nonce}" src="/console.js"></script>
+<script type="module" nonce="{nonce}">
+// A browser on the hypervisor itself sees every new VM's network interface as a "network change"
+// and drops loads in flight (net::ERR_NETWORK_CHANGED). A failed module load cannot be retried
+// in the same document, so reload the page a few times before giving up in words.
+import('/console.js').catch((e) => {{
+  const url = new URL(location.href);
+  const tries = Number(url.searchParams.get('tries') || 0);
+  const status = document.getElementById('status');
+  if (tries < 3) {{
+    status.textContent = 'Loading the console again…';
+    url.searchParams.set('tries', String(tries + 1));
+    setTimeout(() => location.replace(url), 500 * (tries + 1));
+  }} else {{
+    status.textContent = `The console could not load (${{e.message}}). Reload the page.`;
+    status.dataset.state = 'error';
+  }}
+}});
+</script>
 </body></html>"#,
         nonce = nonce.0
     );

@@ -12,6 +12,7 @@ pub mod events;
 pub mod read_xml;
 pub mod snapshots;
 pub mod stats;
+pub mod storage;
 pub mod console;
 pub mod host;
 pub mod xml;

@@ -6,20 +6,31 @@ use quick_xml::Reader;
 
 /// The text of the first element named `name` that is a direct child of the root element.
 pub fn child_text(xml: &str, name: &str) -> Option<String> {
+    text_at(xml, &[name])
+}
+
+/// The text of the first element at `path` below the root (`["target", "path"]` is
+/// `<root><target><path>`).
+pub fn text_at(xml: &str, path: &[&str]) -> Option<String> {
     let mut r = Reader::from_str(xml);
+    // The open elements below the root, while they still follow `path`; `None` once off it.
     let mut depth = 0usize;
-    let mut inside = false;
+    let mut on_path = 0usize;
     loop {
         match r.read_event().ok()? {
             Event::Start(e) => {
                 depth += 1;
-                inside = depth == 2 && e.name().as_ref() == name.as_bytes();
+                if depth >= 2 && on_path == depth - 2 && path.get(on_path).is_some_and(|n| e.name().as_ref() == n.as_bytes()) {
+                    on_path += 1;
+                }
             }
             Event::End(_) => {
+                if depth >= 2 && on_path == depth - 1 {
+                    on_path -= 1;
+                }
                 depth = depth.saturating_sub(1);
-                inside = false;
             }
-            Event::Text(t) if inside => return t.unescape().ok().map(|s| s.into_owned()),
+            Event::Text(t) if on_path == path.len() && depth == path.len() + 1 => return t.unescape().ok().map(|s| s.into_owned()),
             Event::Eof => return None,
             _ => {}
         }
@@ -63,5 +74,13 @@ mod tests {
         assert_eq!(child_text(xml, "missing"), None);
         assert_eq!(attr_of(xml, "graphics", &[("type", "vnc")], "port").as_deref(), Some("5901"));
         assert_eq!(attr_of(xml, "graphics", &[("type", "spice")], "port"), None);
+    }
+
+    #[test]
+    fn reads_nested_paths_only_where_they_are() {
+        let xml = "<pool><source><path>/wrong</path></source><target><other><path>/deeper</path></other><path>/var/lib/x</path></target></pool>";
+        assert_eq!(text_at(xml, &["target", "path"]).as_deref(), Some("/var/lib/x"));
+        assert_eq!(text_at(xml, &["source", "path"]).as_deref(), Some("/wrong"));
+        assert_eq!(text_at(xml, &["target", "missing"]), None);
     }
 }

@@ -205,3 +205,34 @@ fn qemu_pushes_events_and_takes_snapshots() {
     wait_for(&rx, |e| matches!(e, DomainEvent::Undefined { name: n } if *n == name));
     std::fs::remove_file(&disk).unwrap();
 }
+
+#[test]
+fn qemu_storage_uploads_volumes_and_drops_a_copy_cut_short() {
+    let Some(hv) = qemu_or_skip() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pool_dir = dir.path().join("pool");
+    let d = pool_dir.display().to_string();
+    let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let spec = |name: &str, capacity: u64| pier_vmm::storage::VolumeSpec { name: name.into(), format: "raw".into(), capacity, backing: None };
+
+    let mut seen = Vec::new();
+    let vol = hv.upload_volume(&d, &spec("whole.raw", bytes.len() as u64), &mut bytes.as_slice(), bytes.len() as u64, &mut |n| seen.push(n)).unwrap();
+    assert_eq!(std::fs::read(&vol.path).unwrap(), bytes);
+    assert_eq!(seen.last(), Some(&(bytes.len() as u64)));
+    assert!(seen.len() >= 3, "progress in chunks: {seen:?}");
+
+    // The source ends early: an error in words, and no half volume left behind.
+    let err = hv.upload_volume(&d, &spec("short.raw", 10_000_000), &mut bytes.as_slice(), 10_000_000, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("ended after 3000000 of 10000000 bytes"), "{err}");
+    assert_eq!(hv.volume(&d, "short.raw").unwrap(), None);
+
+    // An overlay made by libvirt on the uploaded file.
+    let overlay = pier_vmm::storage::VolumeSpec { name: "over.qcow2".into(), format: "qcow2".into(), capacity: 8 << 20, backing: Some((vol.path.clone(), "raw".into())) };
+    let o = hv.create_volume(&d, &overlay).unwrap();
+    let info = std::process::Command::new("qemu-img").args(["info", "--output=json", &o.path]).output().unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains(&vol.path));
+    hv.delete_volume(&d, "over.qcow2").unwrap();
+    hv.delete_volume(&d, "over.qcow2").unwrap(); // already gone: fine
+    assert!(!std::path::Path::new(&o.path).exists());
+    hv.release_dir_pool(&d).unwrap();
+}

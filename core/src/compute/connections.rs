@@ -28,7 +28,11 @@ impl Connections {
 
     /// Drops the connection to `uri` (the host was removed or its connection failed).
     pub fn forget(&self, uri: &str) {
-        self.open.lock().expect("not poisoned").remove(uri);
+        let gone = self.open.lock().expect("not poisoned").remove(uri);
+        // Closing talks to the host (and waits for it); never on an async thread.
+        if let (Some(hv), Ok(rt)) = (gone, tokio::runtime::Handle::try_current()) {
+            rt.spawn_blocking(move || drop(hv));
+        }
     }
 
     /// Runs `f` against `uri` on a blocking thread (libvirt calls block).

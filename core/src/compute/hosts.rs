@@ -45,15 +45,26 @@ fn facts_of(info: &pier_vmm::HostInfo) -> HostFacts {
         memory_kib: info.memory_kib,
         free_memory_kib: info.free_memory_kib,
         domains: info.domains,
+        storage_gb: None,
     }
 }
 
 /// Connects and asks libvirt about the host, off the async threads and within `PROBE_TIMEOUT`.
-pub async fn probe_uri(uri: &str) -> std::result::Result<HostFacts, String> {
-    let uri = uri.to_string();
-    let task = tokio::task::spawn_blocking(move || pier_vmm::Hypervisor::connect(&uri).and_then(|hv| hv.info()));
+/// For a remote host it also measures the storage directory through its libvirt pool (defining
+/// the pool if needed, so a directory libvirt cannot use shows up here, not at the first VPS).
+pub async fn probe_uri(uri: &str, storage_dir: &str) -> std::result::Result<HostFacts, String> {
+    let (uri, dir) = (uri.to_string(), storage_dir.to_string());
+    let task = tokio::task::spawn_blocking(move || {
+        let hv = pier_vmm::Hypervisor::connect(&uri)?;
+        let mut facts = facts_of(&hv.info()?);
+        if !is_local(&uri) {
+            let space = hv.pool_space(&dir)?;
+            facts.storage_gb = Some((space.capacity / 1_000_000_000, space.available / 1_000_000_000));
+        }
+        Ok::<_, pier_vmm::VmmError>(facts)
+    });
     match tokio::time::timeout(PROBE_TIMEOUT, task).await {
-        Ok(Ok(Ok(info))) => Ok(facts_of(&info)),
+        Ok(Ok(Ok(facts))) => Ok(facts),
         Ok(Ok(Err(e))) => Err(e.to_string()),
         Ok(Err(join)) => Err(format!("probe crashed: {join}")),
         Err(_) => Err(format!("no answer within {} seconds", PROBE_TIMEOUT.as_secs())),
@@ -71,7 +82,7 @@ impl Compute {
 
     pub(super) async fn host_view(&self, m: &host::Model) -> Result<HostView> {
         let facts: Option<HostFacts> = m.info.as_deref().and_then(|j| serde_json::from_str(j).ok());
-        let disk = is_local(&m.uri).then(|| disk_space(&m.storage_dir)).flatten();
+        let disk = if is_local(&m.uri) { disk_space(&m.storage_dir) } else { facts.as_ref().and_then(|f| f.storage_gb) };
         let (vcpus_allocated, memory_allocated_mib, disk_allocated_gb, vps_count) = self.allocated_on(m.id).await?;
         let capacity = HostCapacity {
             vcpus_allowed: facts.as_ref().map(|f| (f.cpus as f64 * m.cpu_overcommit).floor() as u32).unwrap_or(0),
@@ -180,6 +191,13 @@ impl Compute {
             return Err(ComputeError::Conflict(format!("{} still has {pools} IP pool(s); delete them first.", h.name)));
         }
         host::Entity::delete_by_id(id).exec(&self.db).await?;
+        if !is_local(&h.uri) {
+            // The storage pool Pier defined there goes too (best effort: the host may be gone);
+            // the files in it stay.
+            let dir = h.storage_dir.clone();
+            let _ = tokio::time::timeout(PROBE_TIMEOUT, self.conns.call(&h.uri, move |hv| hv.release_dir_pool(&dir))).await;
+            self.conns.forget(&h.uri);
+        }
         self.audit.record(actor, "host.delete", &target, Outcome::Success, ctx, &format!("{} {}", h.name, h.uri)).await;
         Ok(())
     }
@@ -188,7 +206,7 @@ impl Compute {
     pub async fn probe_host(&self, id: i64) -> Result<HostView> {
         let h = self.host_row(id).await?;
         let before = HostStatus::parse(&h.status);
-        let result = probe_uri(&h.uri).await;
+        let result = probe_uri(&h.uri, &h.storage_dir).await;
         let mut row: host::ActiveModel = h.clone().into();
         row.checked_at = Set(Some(time::OffsetDateTime::now_utc()));
         let now = match &result {

@@ -17,6 +17,7 @@ pub mod images;
 pub mod ip_pools;
 pub mod plans;
 pub mod vps;
+mod volumes;
 
 use crate::audit::Audit;
 use crate::events::EventBus;

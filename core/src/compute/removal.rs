@@ -87,6 +87,9 @@ impl Compute {
             Ok(()) | Err(pier_vmm::VmmError::NoDomain(_)) => {}
             Err(e) => return Err(format!("removing the virtual machine failed: {e}")),
         }
+        if !super::hosts::is_local(&h.uri) {
+            return self.delete_vps_volumes(h, v).await;
+        }
         for path in [&v.disk_path, &v.seed_path].into_iter().filter(|p| !p.is_empty()) {
             match tokio::fs::remove_file(path).await {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(format!("removing {path} failed: {e}")),

@@ -55,7 +55,7 @@ impl Compute {
                 Ok::<_, pier_vmm::VmmError>((hv, w))
             })
             .await;
-            let (hv, _watch) = match watch {
+            let (hv, watch) = match watch {
                 Ok(Ok(pair)) => pair,
                 _ => {
                     tokio::time::sleep(backoff).await;
@@ -86,6 +86,8 @@ impl Compute {
                     }
                 }
             }
+            // Deregistering talks to the host; not on an async thread.
+            let _ = tokio::task::spawn_blocking(move || drop((watch, hv))).await;
         }
     }
 

@@ -134,7 +134,7 @@ impl Compute {
         ))
     }
 
-    /// Picks the host: the one asked for (admins), or the connected, non-maintenance local host
+    /// Picks the host: the one asked for (admins), or the connected, non-maintenance host
     /// with the most free memory that fits the size.
     async fn place(&self, wanted: Option<i64>, vcpus: u32, memory_mib: u64) -> Result<host::Model> {
         let candidates = match wanted {
@@ -151,10 +151,6 @@ impl Compute {
             }
             if h.maintenance {
                 reasons.push(format!("{} is in maintenance", h.name));
-                continue;
-            }
-            if !hosts::is_local(&h.uri) {
-                reasons.push(format!("{} is remote (creating VPSs on remote hosts comes later)", h.name));
                 continue;
             }
             let cap = &view.capacity;
@@ -394,17 +390,25 @@ pub(super) struct CreateParams {
 
 impl CreateVps {
     pub(super) async fn build(&self, ctx: &JobContext, v: &vps::Model, h: &host::Model, img: &image::Model, p: &CreateParams) -> std::result::Result<VpsState, String> {
-        ctx.progress(10, "Creating the disk").await.map_err(|e| e.to_string())?;
-        let _ = tokio::fs::remove_file(&v.disk_path).await;
+        let local = hosts::is_local(&h.uri);
         let fmt = img.format.clone().unwrap_or_else(|| "qcow2".into());
-        let out = tokio::process::Command::new("qemu-img")
-            .args(["create", "-q", "-f", "qcow2", "-F", &fmt, "-b", &img.path, &v.disk_path, &format!("{}G", v.disk_gb)])
-            .kill_on_drop(true)
-            .output()
-            .await
-            .map_err(|e| format!("qemu-img could not run: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("creating the disk failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        if local {
+            ctx.progress(10, "Creating the disk").await.map_err(|e| e.to_string())?;
+            let _ = tokio::fs::remove_file(&v.disk_path).await;
+            let out = tokio::process::Command::new("qemu-img")
+                .args(["create", "-q", "-f", "qcow2", "-F", &fmt, "-b", &img.path, &v.disk_path, &format!("{}G", v.disk_gb)])
+                .kill_on_drop(true)
+                .output()
+                .await
+                .map_err(|e| format!("qemu-img could not run: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("creating the disk failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+            }
+        } else {
+            ctx.progress(5, format!("Checking the image on {}", h.name)).await.map_err(|e| e.to_string())?;
+            let base = self.compute.image_on_host(ctx, h, img, 5, 30).await?;
+            ctx.progress(30, "Creating the disk").await.map_err(|e| e.to_string())?;
+            self.compute.create_overlay_volume(h, v, base, fmt).await?;
         }
         ctx.progress(35, "Writing the cloud-init seed").await.map_err(|e| e.to_string())?;
         let address = match &v.ip_address {
@@ -425,13 +429,12 @@ impl CreateVps {
         };
         let user_data = cloud_init::user_data(&v.hostname, &p.ssh_keys, v.user_data.as_deref(), p.root_password_hash.as_deref()).map_err(|e| e.message)?;
         let mac = mac_of(v.id);
-        cloud_init::write_seed(
-            std::path::Path::new(&v.seed_path),
-            &user_data,
-            &cloud_init::meta_data(&v.uuid, &v.hostname),
-            &cloud_init::network_config(&mac, address),
-        )
-        .await?;
+        let (meta_data, network_config) = (cloud_init::meta_data(&v.uuid, &v.hostname), cloud_init::network_config(&mac, address));
+        if local {
+            cloud_init::write_seed(std::path::Path::new(&v.seed_path), &user_data, &meta_data, &network_config).await?;
+        } else {
+            self.compute.upload_seed(h, v, &user_data, &meta_data, &network_config).await?;
+        }
         ctx.progress(60, "Defining the virtual machine").await.map_err(|e| e.to_string())?;
         let spec = pier_vmm::DomainSpec {
             domain_type: String::new(),
@@ -471,8 +474,12 @@ impl CreateVps {
     pub(super) async fn clean_up(&self, v: &vps::Model, h: &host::Model) {
         let (uri, name) = (h.uri.clone(), v.domain_name.clone());
         let _ = self.compute.conns.call(&uri, move |hv| hv.remove(&name)).await;
-        let _ = tokio::fs::remove_file(&v.disk_path).await;
-        let _ = tokio::fs::remove_file(&v.seed_path).await;
+        if hosts::is_local(&h.uri) {
+            let _ = tokio::fs::remove_file(&v.disk_path).await;
+            let _ = tokio::fs::remove_file(&v.seed_path).await;
+        } else {
+            let _ = self.compute.delete_vps_volumes(h, v).await;
+        }
     }
 
     async fn set_state(&self, v: &vps::Model, state: VpsState, error: Option<String>) -> std::result::Result<(), JobFailure> {

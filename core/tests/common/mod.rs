@@ -77,3 +77,25 @@ pub async fn running_core(dir: &std::path::Path) -> (pier_core::Core, tokio::syn
     core.jobs.spawn_workers(2, stop_rx);
     (core, stop)
 }
+
+/// Forwards TCP connections to libvirtd's unix socket, so `qemu+tcp://127.0.0.1:PORT/system`
+/// reaches the real daemon while the proxy runs and nothing when it stops.
+pub async fn libvirt_proxy(listener: tokio::net::TcpListener) {
+    loop {
+        let Ok((mut tcp, _)) = listener.accept().await else { return };
+        tokio::spawn(async move {
+            if let Ok(mut unix) = tokio::net::UnixStream::connect("/var/run/libvirt/libvirt-sock").await {
+                let _ = tokio::io::copy_bidirectional(&mut tcp, &mut unix).await;
+            }
+        });
+    }
+}
+
+/// Whether libvirtd (on this machine) has a storage pool on `dir`.
+pub fn has_dir_pool(dir: &std::path::Path) -> bool {
+    let out = std::process::Command::new("virsh").args(["-q", "-c", "qemu:///system", "pool-list", "--all", "--name"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().any(|name| {
+        let xml = std::process::Command::new("virsh").args(["-c", "qemu:///system", "pool-dumpxml", name.trim()]).output().unwrap();
+        String::from_utf8_lossy(&xml.stdout).contains(&format!("<path>{}</path>", dir.display()))
+    })
+}

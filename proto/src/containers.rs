@@ -1,0 +1,321 @@
+//! Containers on Docker engines: states, actions, the create request and its validation.
+
+use crate::ApiError;
+use serde::{Deserialize, Serialize};
+
+/// Docker's container states, as Pier shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerState {
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Exited,
+    Dead,
+    Removing,
+}
+
+impl ContainerState {
+    pub fn parse(s: &str) -> ContainerState {
+        match s {
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "restarting" => Self::Restarting,
+            "exited" => Self::Exited,
+            "dead" => Self::Dead,
+            "removing" => Self::Removing,
+            _ => Self::Created,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Restarting => "restarting",
+            Self::Exited => "exited",
+            Self::Dead => "dead",
+            Self::Removing => "removing",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerAction {
+    Start,
+    Stop,
+    Restart,
+    Kill,
+    Pause,
+    Unpause,
+}
+
+impl ContainerAction {
+    pub const ALL: [ContainerAction; 6] = [Self::Start, Self::Stop, Self::Restart, Self::Kill, Self::Pause, Self::Unpause];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Stop => "stop",
+            Self::Restart => "restart",
+            Self::Kill => "kill",
+            Self::Pause => "pause",
+            Self::Unpause => "unpause",
+        }
+    }
+
+    /// Whether the action makes sense from `state` (the same table disables buttons and refuses
+    /// requests).
+    pub fn allowed_from(self, state: ContainerState) -> bool {
+        use ContainerState as S;
+        match self {
+            Self::Start => matches!(state, S::Created | S::Exited | S::Dead),
+            Self::Stop | Self::Kill => matches!(state, S::Running | S::Restarting),
+            Self::Restart => matches!(state, S::Running | S::Exited | S::Created | S::Restarting),
+            Self::Pause => state == S::Running,
+            Self::Unpause => state == S::Paused,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartPolicy {
+    #[default]
+    No,
+    OnFailure,
+    UnlessStopped,
+    Always,
+}
+
+impl RestartPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::No => "no",
+            Self::OnFailure => "on-failure",
+            Self::UnlessStopped => "unless-stopped",
+            Self::Always => "always",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+/// A published port. `public: false` binds it to 127.0.0.1 (the default: a container is not
+/// reachable from the network unless someone chooses so).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortMapping {
+    pub host_port: u16,
+    pub container_port: u16,
+    #[serde(default)]
+    pub protocol: Protocol,
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// A bind mount from the engine's host; the source must lie under the allowed root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mount {
+    /// A named volume (`data`) or an absolute host path.
+    pub source: String,
+    pub target: String,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewContainer {
+    pub engine_id: Option<i64>,
+    pub name: String,
+    pub image: String,
+    /// Arguments, one per entry (never split from a shell line).
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub env: Vec<(String, String)>,
+    #[serde(default)]
+    pub ports: Vec<PortMapping>,
+    #[serde(default)]
+    pub mounts: Vec<Mount>,
+    #[serde(default)]
+    pub restart: RestartPolicy,
+    /// Memory limit in MiB (none when absent).
+    pub memory_mib: Option<u64>,
+    /// CPU limit in CPUs (0.5 = half a CPU).
+    pub cpus: Option<f64>,
+    #[serde(default)]
+    pub labels: Vec<(String, String)>,
+    #[serde(default = "yes")]
+    pub start: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Docker's own rule for container names.
+pub fn validate_container_name(name: &str) -> Result<(), ApiError> {
+    let ok = (2..=63).contains(&name.len())
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("name", "2–63 letters, digits, '.', '_' or '-', starting with a letter or digit."))
+    }
+}
+
+/// An image reference: `name[:tag]`, `registry/name[:tag]` or `name@sha256:…`.
+pub fn validate_image_ref(image: &str) -> Result<(), ApiError> {
+    let ok = !image.is_empty()
+        && image.len() <= 255
+        && image.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '@'))
+        && !image.starts_with(['-', '/', ':', '@', '.']);
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("image", "Not an image reference (name[:tag] or name@sha256:…)."))
+    }
+}
+
+fn validate_env_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Label keys Pier keeps for itself (ownership is recorded there).
+pub const LABEL_PREFIX: &str = "io.pier.";
+
+impl NewContainer {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        validate_container_name(&self.name)?;
+        validate_image_ref(&self.image)?;
+        if self.command.len() > 64 || self.command.iter().any(|a| a.len() > 4096 || a.contains('\0')) {
+            return Err(ApiError::invalid("command", "At most 64 arguments of up to 4096 characters, without NUL."));
+        }
+        for (k, v) in &self.env {
+            if !validate_env_name(k) {
+                return Err(ApiError::invalid("env", format!("{k:?} is not a variable name (letters, digits, '_', not starting with a digit).")));
+            }
+            if v.contains('\0') || v.len() > 32_768 {
+                return Err(ApiError::invalid("env", format!("The value of {k} is too long or contains NUL.")));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.ports {
+            if p.host_port == 0 || p.container_port == 0 {
+                return Err(ApiError::invalid("ports", "Ports are 1–65535."));
+            }
+            if !seen.insert((p.host_port, p.protocol)) {
+                return Err(ApiError::invalid("ports", format!("Host port {} is published twice.", p.host_port)));
+            }
+        }
+        for m in &self.mounts {
+            if !m.target.starts_with('/') || m.target.contains("..") || m.target.contains('\0') {
+                return Err(ApiError::invalid("mounts", format!("{:?} is not an absolute path inside the container.", m.target)));
+            }
+            let named = !m.source.is_empty() && m.source.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) && !m.source.starts_with(['.', '-']);
+            if !named && !(m.source.starts_with('/') && !m.source.split('/').any(|part| part == "..") && !m.source.contains('\0')) {
+                return Err(ApiError::invalid("mounts", format!("{:?} is neither a volume name nor an absolute host path.", m.source)));
+            }
+        }
+        if self.memory_mib.is_some_and(|m| !(6..=1 << 20).contains(&m)) {
+            return Err(ApiError::invalid("memory_mib", "Memory is 6 MiB to 1 TiB."));
+        }
+        if self.cpus.is_some_and(|c| !(0.01..=512.0).contains(&c) || !c.is_finite()) {
+            return Err(ApiError::invalid("cpus", "CPUs are 0.01 to 512."));
+        }
+        for (k, v) in &self.labels {
+            if k.is_empty() || k.len() > 128 || v.len() > 1024 || k.starts_with(LABEL_PREFIX) {
+                return Err(ApiError::invalid("labels", format!("Label {k:?} is empty, too long, or one Pier keeps for itself.")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A container as the panel shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerView {
+    /// Docker's id (64 hex).
+    pub id: String,
+    pub engine_id: i64,
+    pub name: String,
+    pub image: String,
+    pub state: ContainerState,
+    /// Docker's words ("Up 5 minutes", "Exited (0) 2 seconds ago").
+    pub status: String,
+    /// Who owns it in Pier; `None` for a container made outside Pier (unmanaged).
+    pub owner: Option<String>,
+    pub ports: Vec<PortMapping>,
+    pub created_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(name: &str) -> NewContainer {
+        NewContainer {
+            engine_id: None,
+            name: name.into(),
+            image: "busybox:latest".into(),
+            command: vec!["sh".into(), "-c".into(), "echo hi; sleep 1000".into()],
+            env: vec![("GREETING".into(), "a; b $(c)".into())],
+            ports: vec![PortMapping { host_port: 8080, container_port: 80, protocol: Protocol::Tcp, public: false }],
+            mounts: vec![Mount { source: "data".into(), target: "/data".into(), read_only: false }],
+            restart: RestartPolicy::UnlessStopped,
+            memory_mib: Some(64),
+            cpus: Some(0.5),
+            labels: vec![("team".into(), "web".into())],
+            start: true,
+        }
+    }
+
+    #[test]
+    fn a_reasonable_request_passes_and_each_bad_field_is_named() {
+        assert_eq!(new("web-1").validate(), Ok(()));
+        let field = |c: NewContainer| c.validate().unwrap_err().field.unwrap();
+        assert_eq!(field(new("-x")), "name");
+        assert_eq!(field(new("a b")), "name");
+        let mut c = new("ok");
+        c.image = "busy box".into();
+        assert_eq!(field(c), "image");
+        let mut c = new("ok");
+        c.env = vec![("1X".into(), "v".into())];
+        assert_eq!(field(c), "env");
+        let mut c = new("ok");
+        c.ports.push(c.ports[0].clone());
+        assert_eq!(field(c), "ports");
+        let mut c = new("ok");
+        c.mounts = vec![Mount { source: "/srv/../etc".into(), target: "/x".into(), read_only: true }];
+        assert_eq!(field(c), "mounts");
+        let mut c = new("ok");
+        c.mounts = vec![Mount { source: "data".into(), target: "relative".into(), read_only: true }];
+        assert_eq!(field(c), "mounts");
+        let mut c = new("ok");
+        c.labels = vec![("io.pier.owner".into(), "me".into())];
+        assert_eq!(field(c), "labels");
+        let mut c = new("ok");
+        c.cpus = Some(f64::NAN);
+        assert_eq!(field(c), "cpus");
+    }
+
+    #[test]
+    fn actions_fit_states() {
+        use ContainerAction as A;
+        use ContainerState as S;
+        assert!(A::Start.allowed_from(S::Exited) && !A::Start.allowed_from(S::Running));
+        assert!(A::Pause.allowed_from(S::Running) && !A::Pause.allowed_from(S::Paused));
+        assert!(A::Unpause.allowed_from(S::Paused) && !A::Stop.allowed_from(S::Paused));
+        assert_eq!(ContainerState::parse("exited"), S::Exited);
+    }
+}

@@ -109,6 +109,12 @@ pub mod policy {
         matches!(actor.role(), None | Some(Role::Admin | Role::Support | Role::Billing))
     }
 
+    /// Every container on every engine (including ones made outside Pier): admins and support.
+    /// Operating one is for its owner and administrators.
+    pub fn may_read_all_containers(actor: &Actor) -> bool {
+        matches!(actor.role(), None | Some(Role::Admin | Role::Support))
+    }
+
     pub fn may_manage_plans(actor: &Actor) -> bool {
         matches!(actor.role(), None | Some(Role::Admin | Role::Billing))
     }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod actor;
 pub mod audit;
 pub mod compute;
+pub mod containers;
 pub mod config;
 pub mod db;
 pub mod entity;
@@ -38,6 +39,7 @@ pub struct Core {
     pub sessions: sessions::DbSessionStore,
     pub settings: settings::Settings,
     pub compute: compute::Compute,
+    pub containers: containers::Containers,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +64,9 @@ impl Core {
         let secrets = secrets::SecretBox::load(config.secret_key.as_deref(), &config.data_dir())?;
         let core = Self::with_db(config, db, secrets);
         core.settings.reload().await?;
+        if core.config.docker.enabled {
+            core.containers.ensure_default_engine(&core.config.docker.host).await?;
+        }
         Ok(core)
     }
 
@@ -84,6 +89,7 @@ impl Core {
         let sessions = sessions::DbSessionStore::new(db.clone());
         let settings = settings::Settings::new(db.clone());
         let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone(), secrets, settings.clone());
-        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute }
+        let containers = containers::Containers::new(db.clone(), audit.clone(), config.data_dir().join("container-data"));
+        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute, containers }
     }
 }

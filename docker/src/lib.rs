@@ -9,6 +9,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod logs;
+pub mod test_images;
 
 pub use engine::{Engine, EngineInfo};
 pub use error::DockerError;

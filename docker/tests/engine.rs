@@ -6,30 +6,13 @@ use pier_docker::logs::{LogRequest, LogStream};
 use pier_docker::{DockerError, Engine, LABEL_OWNER};
 use pier_proto::containers::{ContainerAction, ContainerState, NewContainer, PortMapping, Protocol, RestartPolicy};
 use std::collections::HashMap;
-use std::process::Command;
 use std::time::Duration;
 
-const BUSYBOX: &str = "pier-test/busybox:1";
-const NO_SHELL: &str = "pier-test/noshell:1";
-
-/// Builds the two test images once per machine (docker build is a no-op when cached).
-fn images() {
-    for (tag, dockerfile) in [
-        (BUSYBOX, "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n"),
-        // Only the static binary: no /bin/sh, nothing to exec a shell in.
-        (NO_SHELL, "FROM scratch\nCOPY busybox /busybox\n"),
-    ] {
-        let ctx = tempfile::tempdir().unwrap();
-        std::fs::copy("/bin/busybox", ctx.path().join("busybox")).expect("busybox-static is installed (scripts/deps.sh test)");
-        std::fs::write(ctx.path().join("Dockerfile"), dockerfile).unwrap();
-        let out = Command::new("docker").args(["build", "-q", "-t", tag]).arg(ctx.path()).output().unwrap();
-        assert!(out.status.success(), "docker build {tag}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-}
+use pier_docker::test_images::{BUSYBOX, NO_SHELL};
 
 fn engine_or_skip() -> Option<Engine> {
     if std::path::Path::new("/var/run/docker.sock").exists() {
-        images();
+        pier_docker::test_images::build();
         return Some(Engine::connect("unix:///var/run/docker.sock").unwrap());
     }
     assert!(std::env::var("PIER_TEST_REQUIRE_ALL").is_err(), "dockerd must be running");

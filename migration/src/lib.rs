@@ -11,6 +11,7 @@ mod m20261122_000005_images;
 mod m20261122_000006_vps;
 mod m20261122_000007_vps_runtime;
 mod m20261122_000008_image_access;
+mod m20261122_000009_containers;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_vps::Migration),
             Box::new(m20261122_000007_vps_runtime::Migration),
             Box::new(m20261122_000008_image_access::Migration),
+            Box::new(m20261122_000009_containers::Migration),
         ]
     }
 }

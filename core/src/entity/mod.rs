@@ -2,6 +2,8 @@
 
 pub mod api_token;
 pub mod audit;
+pub mod container;
+pub mod engine;
 pub mod host;
 pub mod image;
 pub mod image_access;

@@ -1,0 +1,250 @@
+//! Containers on Docker engines: which engines exist, who owns which container, and every
+//! change checked (role + ownership) and audited. Talking to dockerd is `pier-docker`'s job.
+//!
+//! Ownership is kept twice on purpose: a row here (the truth for authorization) and the
+//! `io.pier.owner` label on the container (so `docker ps` and a restored database agree).
+//! Containers made outside Pier have no row: admins and support see them as unmanaged.
+
+use crate::actor::{policy, Actor};
+use crate::audit::{Audit, Outcome, RequestContext};
+use crate::entity::{container, engine, user};
+use pier_docker::{DockerError, Engine, LABEL_MANAGED, LABEL_OWNER};
+use pier_proto::containers::{ContainerAction, ContainerView, NewContainer};
+use pier_proto::{ApiError, ErrorCode};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContainersError {
+    #[error("{0}")]
+    Invalid(ApiError),
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl From<ContainersError> for ApiError {
+    fn from(e: ContainersError) -> Self {
+        match e {
+            ContainersError::Invalid(api) => api,
+            ContainersError::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
+            ContainersError::NotFound(what) => ApiError::not_found(what),
+            ContainersError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
+            ContainersError::Unavailable(m) => ApiError::new(ErrorCode::Unavailable, m),
+            ContainersError::Db(e) => {
+                tracing::error!(error = %e, "containers database failure");
+                ApiError::new(ErrorCode::Unavailable, "The database did not answer; try again.")
+            }
+        }
+    }
+}
+
+impl From<DockerError> for ContainersError {
+    fn from(e: DockerError) -> Self {
+        match e {
+            DockerError::NoContainer(id) => ContainersError::NotFound(format!("Container {id}")),
+            DockerError::NoImage(image) => ContainersError::Invalid(ApiError::invalid("image", format!("The engine has no image {image:?}; load or pull it first."))),
+            DockerError::Conflict(m) => ContainersError::Conflict(m),
+            DockerError::Invalid(m) => ContainersError::Invalid(ApiError::new(ErrorCode::InvalidInput, m)),
+            e @ (DockerError::Connect { .. } | DockerError::Engine(_)) => ContainersError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ContainersError>;
+
+#[derive(Clone)]
+pub struct Containers {
+    db: DatabaseConnection,
+    audit: Audit,
+    /// Host directories bind mounts may come from (and nothing outside it).
+    bind_root: PathBuf,
+    engines: Arc<Mutex<HashMap<String, Engine>>>,
+}
+
+impl Containers {
+    pub fn new(db: DatabaseConnection, audit: Audit, bind_root: PathBuf) -> Self {
+        Self { db, audit, bind_root, engines: Default::default() }
+    }
+
+    /// The engine client for `endpoint` (clients connect lazily and are cheap to keep).
+    fn engine(&self, endpoint: &str) -> Result<Engine> {
+        let mut open = self.engines.lock().expect("not poisoned");
+        if let Some(e) = open.get(endpoint) {
+            return Ok(e.clone());
+        }
+        let e = Engine::connect(endpoint)?;
+        open.insert(endpoint.to_string(), e.clone());
+        Ok(e)
+    }
+
+    /// Registers the panel's own engine on first start (`docker.host` in the configuration).
+    pub async fn ensure_default_engine(&self, endpoint: &str) -> std::result::Result<(), DbErr> {
+        if engine::Entity::find().one(&self.db).await?.is_none() {
+            engine::ActiveModel {
+                name: Set("local".into()),
+                endpoint: Set(endpoint.to_string()),
+                status: Set("unknown".into()),
+                created_at: Set(time::OffsetDateTime::now_utc()),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn engine_row(&self, id: Option<i64>) -> Result<engine::Model> {
+        let row = match id {
+            Some(id) => engine::Entity::find_by_id(id).one(&self.db).await?,
+            None => engine::Entity::find().order_by_asc(engine::Column::Id).one(&self.db).await?,
+        };
+        row.ok_or_else(|| ContainersError::NotFound(id.map(|i| format!("Engine {i}")).unwrap_or_else(|| "A Docker engine".into())))
+    }
+
+    /// Containers `actor` may see on every engine: their own, or all (with made-outside-Pier
+    /// ones as unowned) for staff. An unreachable engine is skipped, not fatal.
+    pub async fn list_containers(&self, actor: &Actor) -> Result<Vec<ContainerView>> {
+        let all = policy::may_read_all_containers(actor);
+        let rows = container::Entity::find().all(&self.db).await?;
+        let names: HashMap<i64, String> = user::Entity::find().all(&self.db).await?.into_iter().map(|u| (u.id, u.username)).collect();
+        let mut out = Vec::new();
+        for e in engine::Entity::find().order_by_asc(engine::Column::Id).all(&self.db).await? {
+            let Ok(listed) = self.engine(&e.endpoint)?.list_containers().await else { continue };
+            for c in listed {
+                let row = rows.iter().find(|r| r.engine_id == e.id && r.docker_id == c.id);
+                let owner_id = row.and_then(|r| r.owner_id);
+                if !all && (owner_id.is_none() || owner_id != actor.user_id()) {
+                    continue;
+                }
+                out.push(ContainerView {
+                    id: c.id,
+                    engine_id: e.id,
+                    name: c.name,
+                    image: c.image,
+                    state: c.state,
+                    status: c.status,
+                    owner: owner_id.and_then(|o| names.get(&o).cloned()),
+                    ports: c.ports,
+                    created_at: c.created,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// A host path for a bind mount must lie under the bind root (after resolving `..` and
+    /// symlinks as far as the path exists), so a container cannot be given /etc or /.
+    fn check_bind(&self, source: &str) -> Result<()> {
+        let refuse = || ContainersError::Invalid(ApiError::invalid("mounts", format!("Host folders for containers must be under {}.", self.bind_root.display())));
+        let root = self.bind_root.canonicalize().unwrap_or_else(|_| self.bind_root.clone());
+        let mut probe = PathBuf::from(source);
+        let mut rest = Vec::new();
+        // The deepest existing ancestor decides (a folder not made yet cannot be a symlink).
+        while !probe.exists() {
+            rest.push(probe.file_name().map(|n| n.to_owned()).ok_or_else(refuse)?);
+            probe = probe.parent().ok_or_else(refuse)?.to_path_buf();
+        }
+        let resolved = probe.canonicalize().map_err(|_| refuse())?;
+        if resolved.starts_with(&root) {
+            Ok(())
+        } else {
+            Err(refuse())
+        }
+    }
+
+    /// Creates a container for `actor` (admins may name another owner later; here the creator
+    /// owns it), labelled with its owner; starts it when asked.
+    pub async fn create_container(&self, actor: &Actor, new: NewContainer, ctx: &RequestContext) -> Result<ContainerView> {
+        let user_id = actor.user_id().ok_or_else(|| ContainersError::Forbidden("only a person owns containers".into()))?;
+        new.validate().map_err(ContainersError::Invalid)?;
+        for m in new.mounts.iter().filter(|m| m.source.starts_with('/')) {
+            self.check_bind(&m.source)?;
+        }
+        let e = self.engine_row(new.engine_id).await?;
+        let labels = HashMap::from([(LABEL_MANAGED.to_string(), "true".to_string()), (LABEL_OWNER.to_string(), user_id.to_string())]);
+        let made = self.engine(&e.endpoint)?.create_container(&new, labels).await;
+        let id = match made {
+            Ok(id) => id,
+            Err(err) => {
+                self.audit.record(actor, "container.create", &new.name, Outcome::Failure, ctx, &err.to_string()).await;
+                return Err(err.into());
+            }
+        };
+        container::ActiveModel {
+            engine_id: Set(e.id),
+            docker_id: Set(id.clone()),
+            name: Set(new.name.clone()),
+            owner_id: Set(Some(user_id)),
+            created_at: Set(time::OffsetDateTime::now_utc()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        let public: Vec<String> = new.ports.iter().filter(|p| p.public).map(|p| p.host_port.to_string()).collect();
+        let detail = format!("{} from {}{}", new.name, new.image, if public.is_empty() { String::new() } else { format!(" (public ports {})", public.join(", ")) });
+        self.audit.record(actor, "container.create", &format!("container:{}", short(&id)), Outcome::Success, ctx, &detail).await;
+        self.view(actor, &id).await
+    }
+
+    async fn view(&self, actor: &Actor, id: &str) -> Result<ContainerView> {
+        self.list_containers(actor).await?.into_iter().find(|c| c.id == id).ok_or_else(|| ContainersError::NotFound(format!("Container {}", short(id))))
+    }
+
+    /// The container `id` if `actor` may operate it (owner or admin): its view and engine.
+    async fn operable(&self, actor: &Actor, id: &str, action: &str, ctx: &RequestContext) -> Result<(ContainerView, engine::Model)> {
+        let target = format!("container:{}", short(id));
+        let Ok(view) = self.view(actor, id).await else {
+            self.audit.record(actor, action, &target, Outcome::Denied, ctx, "not visible").await;
+            return Err(ContainersError::NotFound(format!("Container {}", short(id))));
+        };
+        let owns = view.owner.is_some() && container::Entity::find().filter(container::Column::DockerId.eq(id)).one(&self.db).await?.is_some_and(|r| r.owner_id == actor.user_id() && r.owner_id.is_some());
+        if !(owns || policy::may_manage_platform(actor)) {
+            self.audit.record(actor, action, &target, Outcome::Denied, ctx, "").await;
+            return Err(ContainersError::Forbidden("only its owner or an administrator operates a container".into()));
+        }
+        let e = self.engine_row(Some(view.engine_id)).await?;
+        Ok((view, e))
+    }
+
+    pub async fn act(&self, actor: &Actor, id: &str, action: ContainerAction, ctx: &RequestContext) -> Result<ContainerView> {
+        let audit_action = format!("container.{}", action.as_str());
+        let (view, e) = self.operable(actor, id, &audit_action, ctx).await?;
+        if !action.allowed_from(view.state) {
+            return Err(ContainersError::Conflict(format!("{} is {}; it cannot {} now.", view.name, view.state.as_str(), action.as_str())));
+        }
+        let done = self.engine(&e.endpoint)?.act(&view.id, action).await;
+        let outcome = if done.is_ok() { Outcome::Success } else { Outcome::Failure };
+        self.audit.record(actor, &audit_action, &format!("container:{}", short(id)), outcome, ctx, &view.name).await;
+        done?;
+        self.view(actor, id).await
+    }
+
+    /// Removes a container (typed name to confirm; `volumes` also removes its anonymous ones).
+    pub async fn delete_container(&self, actor: &Actor, id: &str, confirm: &str, volumes: bool, ctx: &RequestContext) -> Result<()> {
+        let (view, e) = self.operable(actor, id, "container.delete", ctx).await?;
+        if confirm != view.name {
+            return Err(ContainersError::Invalid(ApiError::invalid("confirm", "Type the container's name exactly to confirm.")));
+        }
+        self.engine(&e.endpoint)?.remove_container(&view.id, volumes).await?;
+        container::Entity::delete_many().filter(container::Column::DockerId.eq(&view.id)).exec(&self.db).await?;
+        let detail = format!("{}{}", view.name, if volumes { " with its volumes" } else { "" });
+        self.audit.record(actor, "container.delete", &format!("container:{}", short(id)), Outcome::Success, ctx, &detail).await;
+        Ok(())
+    }
+}
+
+/// Docker's short id (12 hex), as people see it.
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}

@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+/// A container Pier made (or adopted): who owns it. Its state lives in Docker.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "containers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub engine_id: i64,
+    pub docker_id: String,
+    pub name: String,
+    pub owner_id: Option<i64>,
+    pub created_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+/// A Docker engine Pier manages containers on.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "engines")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    /// `unix:///var/run/docker.sock` or `tcp://host:port`.
+    pub endpoint: String,
+    /// connected | unreachable | unknown
+    pub status: String,
+    pub last_error: Option<String>,
+    /// The last `EngineInfo`, as JSON.
+    pub info: Option<String>,
+    pub checked_at: Option<TimeDateTimeWithTimeZone>,
+    pub created_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,97 @@
+//! The containers service on the real dockerd: ownership (row + label), who sees and operates
+//! what, containers made outside Pier, bind mounts held to their root, audit.
+
+mod common;
+
+use pier_core::accounts::actor_of;
+use pier_core::actor::Role;
+use pier_docker::test_images::BUSYBOX;
+use pier_proto::containers::{ContainerAction, ContainerState, Mount, NewContainer, RestartPolicy};
+use pier_proto::{ApiError, ErrorCode};
+
+fn request(name: &str) -> NewContainer {
+    NewContainer {
+        engine_id: None,
+        name: name.into(),
+        image: BUSYBOX.into(),
+        command: vec!["sleep".into(), "600".into()],
+        env: vec![],
+        ports: vec![],
+        mounts: vec![],
+        restart: RestartPolicy::No,
+        memory_mib: None,
+        cpus: None,
+        labels: vec![],
+        start: true,
+    }
+}
+
+fn api(e: pier_core::containers::ContainersError) -> ApiError {
+    e.into()
+}
+
+#[tokio::test]
+async fn owners_operate_their_own_staff_see_all_and_outsiders_are_unmanaged() {
+    if !std::path::Path::new("/var/run/docker.sock").exists() {
+        assert!(std::env::var("PIER_TEST_REQUIRE_ALL").is_err(), "dockerd must be running");
+        return;
+    }
+    pier_docker::test_images::build();
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _stop) = common::running_core(dir.path()).await;
+    let ctx = common::ctx();
+    let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
+    let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
+    let bob = actor_of(&core.accounts.create_user(&admin, common::new_user("bob", Role::User), &ctx).await.unwrap());
+    let support = actor_of(&core.accounts.create_user(&admin, common::new_user("sam", Role::Support), &ctx).await.unwrap());
+    let c = &core.containers;
+    let pid = std::process::id();
+
+    let mine = c.create_container(&alice, request(&format!("alice-web-{pid}")), &ctx).await.unwrap();
+    assert_eq!((mine.state, mine.owner.as_deref()), (ContainerState::Running, Some("alice")));
+    // Made outside Pier: staff see it as unmanaged; users never see it.
+    let outside = format!("outside-{pid}");
+    assert!(std::process::Command::new("docker").args(["run", "-d", "--name", &outside, BUSYBOX, "sleep", "600"]).status().unwrap().success());
+
+    let names = |list: Vec<pier_proto::containers::ContainerView>| list.into_iter().map(|v| (v.name, v.owner)).collect::<Vec<_>>();
+    let for_alice = names(c.list_containers(&alice).await.unwrap());
+    assert_eq!(for_alice, vec![(mine.name.clone(), Some("alice".to_string()))]);
+    assert!(c.list_containers(&bob).await.unwrap().is_empty());
+    let for_support = names(c.list_containers(&support).await.unwrap());
+    assert!(for_support.contains(&(outside.clone(), None)) && for_support.contains(&(mine.name.clone(), Some("alice".into()))), "{for_support:?}");
+
+    // Bob cannot find it; support can see but not operate; the owner and admins can.
+    assert_eq!(api(c.act(&bob, &mine.id, ContainerAction::Stop, &ctx).await.unwrap_err()).code, ErrorCode::NotFound);
+    assert_eq!(api(c.act(&support, &mine.id, ContainerAction::Stop, &ctx).await.unwrap_err()).code, ErrorCode::Forbidden);
+    assert_eq!(c.act(&alice, &mine.id, ContainerAction::Pause, &ctx).await.unwrap().state, ContainerState::Paused);
+    // Not valid in this state: refused before Docker is asked.
+    assert_eq!(api(c.act(&alice, &mine.id, ContainerAction::Pause, &ctx).await.unwrap_err()).code, ErrorCode::Conflict);
+    assert_eq!(c.act(&admin, &mine.id, ContainerAction::Unpause, &ctx).await.unwrap().state, ContainerState::Running);
+
+    // Bind mounts only from under the bind root; a path that climbs out with .. or a symlink is refused.
+    let root = core.config.data_dir().join("container-data");
+    std::fs::create_dir_all(root.join("site")).unwrap();
+    std::os::unix::fs::symlink("/etc", root.join("escape")).unwrap();
+    for source in ["/etc".to_string(), root.join("escape/ssl").display().to_string()] {
+        let mut bad = request(&format!("bind-{pid}"));
+        bad.mounts = vec![Mount { source, target: "/data".into(), read_only: true }];
+        assert_eq!(api(c.create_container(&alice, bad, &ctx).await.unwrap_err()).field.as_deref(), Some("mounts"));
+    }
+    let mut good = request(&format!("bind-{pid}"));
+    good.mounts = vec![Mount { source: root.join("site").display().to_string(), target: "/data".into(), read_only: false }];
+    let bound = c.create_container(&alice, good, &ctx).await.unwrap();
+
+    // Delete needs the name typed; afterwards it is gone from Docker and from Pier.
+    assert_eq!(api(c.delete_container(&alice, &mine.id, "nope", false, &ctx).await.unwrap_err()).field.as_deref(), Some("confirm"));
+    c.delete_container(&alice, &mine.id, &mine.name, true, &ctx).await.unwrap();
+    c.delete_container(&admin, &bound.id, &bound.name, false, &ctx).await.unwrap();
+    assert!(c.list_containers(&alice).await.unwrap().is_empty());
+    let _ = std::process::Command::new("docker").args(["rm", "-f", &outside]).output();
+
+    // Every change is in the audit log, refusals included.
+    let log = core.audit.list(&admin, &Default::default()).await.unwrap();
+    let actions: Vec<_> = log.iter().map(|e| (e.action.as_str(), e.outcome.as_str())).collect();
+    for want in [("container.create", "success"), ("container.pause", "success"), ("container.stop", "denied"), ("container.delete", "success")] {
+        assert!(actions.contains(&want), "{want:?} in {actions:?}");
+    }
+}

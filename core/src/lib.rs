@@ -8,6 +8,7 @@ pub mod actor;
 pub mod audit;
 pub mod compute;
 pub mod containers;
+pub mod service_error;
 pub mod config;
 pub mod db;
 pub mod entity;

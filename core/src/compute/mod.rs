@@ -21,40 +21,11 @@ mod volumes;
 
 use crate::audit::Audit;
 use crate::events::EventBus;
-use pier_proto::{ApiError, ErrorCode};
-use sea_orm::{DatabaseConnection, DbErr};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ComputeError {
-    #[error("{0}")]
-    Invalid(ApiError),
-    #[error("not allowed: {0}")]
-    Forbidden(String),
-    #[error("{0} not found")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    Unavailable(String),
-    #[error("database error: {0}")]
-    Db(#[from] DbErr),
-}
+use sea_orm::DatabaseConnection;
 
-impl From<ComputeError> for ApiError {
-    fn from(e: ComputeError) -> Self {
-        match e {
-            ComputeError::Invalid(api) => api,
-            ComputeError::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
-            ComputeError::NotFound(what) => ApiError::not_found(what),
-            ComputeError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
-            ComputeError::Unavailable(m) => ApiError::new(ErrorCode::Unavailable, m),
-            ComputeError::Db(e) => {
-                tracing::error!(error = %e, "compute database failure");
-                ApiError::new(ErrorCode::Unavailable, "The database did not answer; try again.")
-            }
-        }
-    }
-}
+/// The platform services' error (shared with containers: same kinds, same mapping to the wire).
+pub use crate::service_error::ServiceError as ComputeError;
 
 pub type Result<T> = std::result::Result<T, ComputeError>;
 

@@ -16,37 +16,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ContainersError {
-    #[error("{0}")]
-    Invalid(ApiError),
-    #[error("not allowed: {0}")]
-    Forbidden(String),
-    #[error("{0} not found")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    Unavailable(String),
-    #[error("database error: {0}")]
-    Db(#[from] DbErr),
-}
-
-impl From<ContainersError> for ApiError {
-    fn from(e: ContainersError) -> Self {
-        match e {
-            ContainersError::Invalid(api) => api,
-            ContainersError::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
-            ContainersError::NotFound(what) => ApiError::not_found(what),
-            ContainersError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
-            ContainersError::Unavailable(m) => ApiError::new(ErrorCode::Unavailable, m),
-            ContainersError::Db(e) => {
-                tracing::error!(error = %e, "containers database failure");
-                ApiError::new(ErrorCode::Unavailable, "The database did not answer; try again.")
-            }
-        }
-    }
-}
+pub use crate::service_error::ServiceError as ContainersError;
 
 impl From<DockerError> for ContainersError {
     fn from(e: DockerError) -> Self {

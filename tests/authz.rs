@@ -11,6 +11,12 @@ use common::Panel;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
+/// The matrix panels drive the real dockerd (containers are in the matrix).
+const DOCKER: &[(&str, &str)] = &[("PIER_DOCKER_HOST", "unix:///var/run/docker.sock")];
+
+/// REST paths that refuse API tokens whatever their method (a token never gets a shell).
+const SESSION_ONLY_REST: &[&str] = &["/exec?"];
+
 const ROLES: [&str; 4] = ["admin", "support", "billing", "user"];
 const PASSWORD: &str = "a long enough password";
 const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDZjDQg5F/nrNYmLJcOLrwnMQOX5Obzp13WchxgoBliM alice@laptop";
@@ -37,6 +43,8 @@ struct World {
     /// The admin's VPSs (others: not theirs); `doomed` is for the last delete.
     vps: i64,
     doomed: i64,
+    /// The admin's container (created, not started) and its name.
+    container: String,
     n: u32,
 }
 
@@ -77,6 +85,21 @@ fn plan_settings(name: &str) -> Value {
 fn pool_for(host: i64, n: u32, name: &str) -> Value {
     let net = format!("10.{}.{}", 100 + n / 250, n % 250);
     json!({"host_id": host, "name": name, "cidr": format!("{net}.0/24"), "gateway": format!("{net}.1"), "range_start": format!("{net}.10"), "range_end": format!("{net}.20")})
+}
+
+/// A container request from the test busybox image, created but not started.
+fn container_request(name: &str) -> Value {
+    // The trap makes "stop" immediate (a PID 1 without handlers ignores SIGTERM for 10 s).
+    json!({"name": format!("authz-{}-{name}", std::process::id()), "image": pier_docker::test_images::BUSYBOX, "command": ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"], "start": false})
+}
+
+/// Removes the containers this test process made (the panel's data dir goes, dockerd stays).
+fn remove_test_containers() {
+    let out = std::process::Command::new("docker").args(["ps", "-aq", "--filter", &format!("name=authz-{}-", std::process::id())]).output().unwrap();
+    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(String::from).collect();
+    if !ids.is_empty() {
+        let _ = std::process::Command::new("docker").args(["rm", "-f"]).args(&ids).output();
+    }
 }
 
 fn matrix() -> Vec<Row> {
@@ -124,6 +147,14 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:set_root_password", body: |w, _| json!({"id": w.vps, "password": "a long enough password"}), allowed: ADMIN },
         Row { endpoint: "fn:vps_power", body: |w, _| json!({"id": w.vps, "action": "start"}), allowed: ADMIN },
         Row { endpoint: "fn:snapshot_vps", body: |w, _| json!({"id": w.vps, "op": "create", "snapshot": {"name": "s1"}}), allowed: ADMIN },
+        Row { endpoint: "fn:list_engines", body: none, allowed: STAFF },
+        Row { endpoint: "fn:list_containers", body: none, allowed: ALL },
+        Row { endpoint: "fn:container_images", body: |_, _| json!({"engine_id": null}), allowed: ALL },
+        // Everyone may create their own container (not started: nothing keeps running).
+        Row { endpoint: "fn:create_container", body: |w, role| json!({"container": container_request(&format!("fn-{role}-{}", w.n))}), allowed: ALL },
+        // The admin's container: operated by its owner (admin) only; support sees it (403), others do not (404).
+        // It is not running, so "start" is the action that fits.
+        Row { endpoint: "fn:container_action", body: |w, _| json!({"id": w.container, "action": "start"}), allowed: ADMIN },
         Row { endpoint: "fn:list_images", body: none, allowed: ALL },
         Row {
             endpoint: "fn:register_image",
@@ -174,6 +205,28 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "GET /api/v1/images", body: none, allowed: ALL },
         // The body is not an image: the upload is stored and its check job fails later.
         Row { endpoint: "PUT /api/v1/images/upload?name=up{n}&os_family=other&min_disk_gb=1", body: |_, _| json!({"not": "an image"}), allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/engines", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/containers", body: none, allowed: ALL },
+        Row { endpoint: "GET /api/v1/containers/images", body: none, allowed: ALL },
+        Row { endpoint: "POST /api/v1/containers", body: |w, role| container_request(&format!("rest-{role}-{}", w.n)), allowed: ALL },
+        Row { endpoint: "POST /api/v1/containers/{container}/action", body: |_, _| json!({"action": "stop"}), allowed: ADMIN },
+        // Logs: the owner and staff read them (support helps without operating).
+        Row { endpoint: "GET /api/v1/containers/{container}/logs.txt?tail=10", body: none, allowed: STAFF },
+        // Not an upgrade request: allowed roles get the upgrade refusal (4xx), the others 403/404.
+        Row { endpoint: "GET /api/v1/containers/{container}/logs", body: none, allowed: STAFF },
+        // A terminal: owner or admin, and only in a running container (the fixture runs after the
+        // start row above; a stopped one is a 409 for the admin, still not a refusal).
+        Row { endpoint: "GET /api/v1/containers/{container}/exec?cmd=%5B%22sh%22%5D", body: none, allowed: ADMIN },
+        // Files: owner and staff read; owner and admins change (the container is stopped here:
+        // archive writes still work, rename/delete need it running and answer 409).
+        Row { endpoint: "GET /api/v1/containers/{container}/files?path=/", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/containers/{container}/files/text?path=/bin/busybox", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/containers/{container}/files/download?path=/etc", body: none, allowed: STAFF },
+        Row { endpoint: "PUT /api/v1/containers/{container}/files/text?path=/note{n}.txt", body: |_, _| json!({"text": "hello"}), allowed: ADMIN },
+        Row { endpoint: "PUT /api/v1/containers/{container}/files/upload?dir=/&name=up{n}.bin", body: |_, _| json!({"any": "bytes"}), allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/containers/{container}/files/folder", body: |w, _| json!({"dir": "/", "name": format!("dir{}", w.n)}), allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/containers/{container}/files/rename", body: |_, _| json!({"path": "/.dockerenv", "name": "renamed"}), allowed: ADMIN },
+        Row { endpoint: "DELETE /api/v1/containers/{container}/files?path=/nothing-here", body: none, allowed: ADMIN },
         Row { endpoint: "GET /api/v1/vps", body: none, allowed: ALL },
         Row { endpoint: "GET /api/v1/vps/{vps}", body: none, allowed: READERS },
         Row { endpoint: "GET /api/v1/vps/{vps}/snapshots", body: none, allowed: READERS },
@@ -193,6 +246,9 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "POST /api/v1/vps/{vps}/reinstall", body: |w, _| json!({"image_id": w.image, "confirm": "admins"}), allowed: ADMIN },
         Row { endpoint: "fn:delete_vps", body: |w, _| json!({"id": w.vps, "confirm": "admins"}), allowed: ADMIN },
         Row { endpoint: "DELETE /api/v1/vps/{doomed}?confirm=doomed", body: none, allowed: ADMIN },
+        // Last for containers too: the fixture container is deleted by the admin's call.
+        Row { endpoint: "fn:delete_container", body: |w, _| json!({"id": w.container, "confirm": "nope", "volumes": false}), allowed: ADMIN },
+        Row { endpoint: "DELETE /api/v1/containers/{container}?confirm={container_name}", body: none, allowed: ADMIN },
     ]
 }
 
@@ -208,12 +264,15 @@ fn request(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &
         .replace("{name}", &w.victim_name)
         .replace("{vps}", &w.vps.to_string())
         .replace("{doomed}", &w.doomed.to_string())
+        .replace("{container_name}", &format!("authz-{}-admins", std::process::id()))
+        .replace("{container}", &w.container)
         .replace("{n}", &w.n.to_string());
     let url = panel.url(&path);
     match method {
         "GET" => c.get(url),
         "PATCH" => c.patch(url).json(&body),
         "DELETE" => c.delete(url),
+        "PUT" if path.contains("/files/text") => c.put(url).json(&body),
         "PUT" => c.put(url).body(body.to_string()),
         _ => c.post(url).json(&body),
     }
@@ -250,6 +309,7 @@ struct Fixtures {
     image: i64,
     vps: i64,
     doomed: i64,
+    container: String,
 }
 
 async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
@@ -290,7 +350,10 @@ async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    pier_docker::test_images::build();
+    let made = post(admin, panel, "create_container", json!({"container": container_request("admins")})).await;
     Fixtures {
+        container: made["id"].as_str().unwrap().to_string(),
         vps,
         doomed,
         admins_key: k1["id"].as_i64().unwrap(),
@@ -324,6 +387,7 @@ async fn world(panel: &Panel, admin: &reqwest::Client, f: &Fixtures, n: &Counter
         image: f.image,
         vps: f.vps,
         doomed: f.doomed,
+        container: f.container.clone(),
         n,
         admins_job: panel.start_worker_test(admin, 600, 100).await,
         victim: panel.create_user(admin, &victim_name, "user", PASSWORD).await,
@@ -352,7 +416,7 @@ fn every_server_function_is_classified_and_has_a_row() {
 #[tokio::test]
 async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
     let dir = tempfile::tempdir().unwrap();
-    let panel = Panel::start(dir.path());
+    let panel = Panel::start_env(dir.path(), DOCKER);
     let admin = panel.admin_client().await;
     let mut clients = vec![admin.clone()];
     for role in &ROLES[1..] {
@@ -383,13 +447,14 @@ async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
         assert_eq!(status, 401, "{} without a session", row.endpoint);
     }
     eprintln!("authorization matrix: {} endpoints × {} roles = {cells} cells, plus anonymous", matrix().len(), ROLES.len());
+    remove_test_containers();
 }
 
 /// The admin's tokens (the role allows everything, so only the scope limits them).
 #[tokio::test]
 async fn token_scopes_limit_every_endpoint() {
     let dir = tempfile::tempdir().unwrap();
-    let panel = Panel::start(dir.path());
+    let panel = Panel::start_env(dir.path(), DOCKER);
     let admin = panel.admin_client().await;
     let f = fixtures(&panel, &admin).await;
     let n = Counter(0.into());
@@ -403,6 +468,8 @@ async fn token_scopes_limit_every_endpoint() {
     for row in matrix() {
         let access = match row.endpoint.strip_prefix("fn:") {
             Some(name) => ACCESS.iter().find(|(n, _)| *n == name).unwrap().1,
+            // A terminal is a browser-session thing, even though it opens with a GET.
+            None if SESSION_ONLY_REST.iter().any(|p| row.endpoint.contains(p)) => Access::SessionOnly,
             None if row.endpoint.starts_with("GET ") => Access::Read,
             None => Access::Write,
         };
@@ -424,6 +491,7 @@ async fn token_scopes_limit_every_endpoint() {
         }
     }
     eprintln!("token scopes: {checked} endpoint × scope cells");
+    remove_test_containers();
 
     // Forged and malformed tokens: 401 with a reason, never a fallback to the cookie.
     let res = admin.get(panel.url("/api/v1/jobs")).bearer_auth(format!("pier_{}", "0".repeat(64))).send().await.unwrap();

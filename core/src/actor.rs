@@ -74,8 +74,8 @@ pub mod policy {
     /// this only refuses topic families the role can never read.
     pub fn may_subscribe(actor: &Actor, topic: &Topic) -> Result<(), String> {
         match topic.family() {
-            // Everyone may follow jobs and VPSs; they only receive their own unless staff.
-            "jobs" | "job" | "vps" => Ok(()),
+            // Everyone may follow jobs, VPSs and containers; they only receive their own unless staff.
+            "jobs" | "job" | "vps" | "containers" => Ok(()),
             other => match actor.role() {
                 None | Some(Role::Admin | Role::Support) => Ok(()),
                 _ => Err(format!("topic family {other:?} is not available to this account")),

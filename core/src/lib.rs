@@ -90,7 +90,7 @@ impl Core {
         let sessions = sessions::DbSessionStore::new(db.clone());
         let settings = settings::Settings::new(db.clone());
         let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone(), secrets, settings.clone());
-        let containers = containers::Containers::new(db.clone(), audit.clone(), config.data_dir().join("container-data"));
+        let containers = containers::Containers::new(db.clone(), audit.clone(), bus.clone(), config.data_dir().join("container-data"));
         Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute, containers }
     }
 }

@@ -81,6 +81,12 @@ async fn owners_operate_their_own_staff_see_all_and_outsiders_are_unmanaged() {
     good.mounts = vec![Mount { source: root.join("site").display().to_string(), target: "/data".into(), read_only: false }];
     let bound = c.create_container(&alice, good, &ctx).await.unwrap();
 
+    // Removed outside Pier: the next reconcile drops the record and says so in the audit log.
+    let gone = c.create_container(&alice, request(&format!("gone-{pid}")), &ctx).await.unwrap();
+    assert!(std::process::Command::new("docker").args(["rm", "-f", &gone.id]).output().unwrap().status.success());
+    c.reconcile_all().await.unwrap();
+    assert!(!c.list_containers(&admin).await.unwrap().iter().any(|v| v.id == gone.id));
+
     // Delete needs the name typed; afterwards it is gone from Docker and from Pier.
     assert_eq!(api(c.delete_container(&alice, &mine.id, "nope", false, &ctx).await.unwrap_err()).field.as_deref(), Some("confirm"));
     c.delete_container(&alice, &mine.id, &mine.name, true, &ctx).await.unwrap();
@@ -91,7 +97,7 @@ async fn owners_operate_their_own_staff_see_all_and_outsiders_are_unmanaged() {
     // Every change is in the audit log, refusals included.
     let log = core.audit.list(&admin, &Default::default()).await.unwrap();
     let actions: Vec<_> = log.iter().map(|e| (e.action.as_str(), e.outcome.as_str())).collect();
-    for want in [("container.create", "success"), ("container.pause", "success"), ("container.stop", "denied"), ("container.delete", "success")] {
+    for want in [("container.create", "success"), ("container.pause", "success"), ("container.stop", "denied"), ("container.delete", "success"), ("container.forget", "success")] {
         assert!(actions.contains(&want), "{want:?} in {actions:?}");
     }
 }

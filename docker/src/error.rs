@@ -9,6 +9,10 @@ pub enum DockerError {
     NoContainer(String),
     #[error("no image {0:?} on this engine")]
     NoImage(String),
+    #[error("no file or folder {0} in the container")]
+    NoPath(String),
+    #[error("{path} is {size} bytes; files up to {limit} bytes open here (download it instead)")]
+    TooLarge { path: String, size: u64, limit: u64 },
     /// The request does not fit the container's state, or a name/port is taken.
     #[error("{0}")]
     Conflict(String),

@@ -8,6 +8,9 @@ pub mod containers;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod exec;
+pub mod files;
+pub mod images;
 pub mod logs;
 pub mod test_images;
 

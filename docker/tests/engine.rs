@@ -147,3 +147,91 @@ async fn events_report_a_container_that_dies_with_its_exit_code() {
     assert_eq!(died.labels.get(LABEL_OWNER).map(String::as_str), Some("9"));
     e.remove_container(&id, false).await.unwrap();
 }
+
+#[tokio::test]
+async fn exec_runs_a_command_with_a_terminal_and_reports_a_missing_shell() {
+    use tokio::io::AsyncWriteExt;
+    let Some(e) = engine_or_skip() else { return };
+    let name = unique("pier-exec");
+    let id = e.create_container(&request(&name, BUSYBOX, &["sleep", "600"]), HashMap::new()).await.unwrap();
+    let mut s = e.exec(&id, vec!["sh".into()], true, Some((100, 30))).await.unwrap();
+    e.resize_exec(&s.exec_id, 120, 40).await.unwrap();
+    s.input.write_all(b"echo $((6 * 7)); exit 5\n").await.unwrap();
+    let mut seen = Vec::new();
+    while let Some(chunk) = s.output.next().await {
+        seen.extend(chunk.unwrap());
+    }
+    let text = String::from_utf8_lossy(&seen);
+    assert!(text.contains("42"), "{text}");
+    assert_eq!(e.exec_exit_code(&s.exec_id).await.unwrap(), Some(5));
+    e.remove_container(&id, false).await.unwrap();
+
+    // No shell in the image: the failure is Docker's words in the output or an error, never a hang.
+    let id = e.create_container(&request(&unique("pier-exec-noshell"), NO_SHELL, &["/busybox", "sleep", "600"]), HashMap::new()).await.unwrap();
+    match e.exec(&id, vec!["sh".into()], true, None).await {
+        Ok(mut s) => {
+            let mut out = Vec::new();
+            while let Some(Ok(chunk)) = tokio::time::timeout(Duration::from_secs(10), s.output.next()).await.unwrap() {
+                out.extend(chunk);
+            }
+            let code = e.exec_exit_code(&s.exec_id).await.unwrap();
+            assert!(code.is_some_and(|c| c != 0), "{code:?} {}", String::from_utf8_lossy(&out));
+        }
+        Err(err) => assert!(err.to_string().contains("executable file not found") || err.to_string().contains("no such file"), "{err}"),
+    }
+    e.remove_container(&id, false).await.unwrap();
+}
+
+async fn drain(mut s: pier_docker::exec::ExecSession) {
+    while s.output.next().await.is_some() {}
+}
+
+#[tokio::test]
+async fn the_file_manager_works_without_a_shell_and_never_leaves_the_container() {
+    use bytes::Bytes;
+    use pier_proto::containers::FileKind;
+    let Some(e) = engine_or_skip() else { return };
+    let id = e.create_container(&request(&unique("pier-files"), NO_SHELL, &["/busybox", "sleep", "600"]), HashMap::new()).await.unwrap();
+    let names = |list: Vec<pier_proto::containers::FileEntry>| list.into_iter().map(|f| f.name).collect::<Vec<_>>();
+
+    let root = e.list_dir(&id, "/").await.unwrap();
+    assert!(root.iter().any(|f| f.name == "busybox" && f.kind == FileKind::File), "{root:?}");
+    // `..` cannot climb above the container's root.
+    assert_eq!(names(e.list_dir(&id, "/../../..").await.unwrap()), names(root));
+
+    // A text file written and read back with its mode; a name with a slash is refused.
+    let text = "key = \"value\"; $(not run)\n";
+    e.put_file(&id, "/", "notes.txt", 0o640, text.len() as u64, futures::stream::once(async move { Ok(Bytes::from(text)) })).await.unwrap();
+    let (info, bytes) = e.read_file(&id, "/notes.txt", 1 << 20).await.unwrap();
+    assert_eq!((String::from_utf8(bytes).unwrap().as_str(), info.mode), (text, 0o640));
+    assert!(e.put_file(&id, "/", "../x", 0o644, 0, futures::stream::empty()).await.is_err());
+
+    // A large binary file, streamed in chunks: too large for the editor, intact when read whole.
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let chunks: Vec<Result<Bytes, std::io::Error>> = big.chunks(65_536).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    e.make_dir(&id, "/", "data").await.unwrap();
+    e.put_file(&id, "/data", "blob.bin", 0o600, big.len() as u64, futures::stream::iter(chunks)).await.unwrap();
+    assert!(matches!(e.read_file(&id, "/data/blob.bin", 1 << 20).await, Err(DockerError::TooLarge { size: 3_000_000, .. })));
+    assert_eq!(e.read_file(&id, "/data/blob.bin", 4 << 20).await.unwrap().1, big);
+    assert_eq!(names(e.list_dir(&id, "/data").await.unwrap()), vec!["blob.bin"]);
+    assert!(matches!(e.read_file(&id, "/data", 1 << 20).await, Err(DockerError::Invalid(_))), "a folder is not a file");
+
+    // Rename and delete need a tool in the container: Pier brings its own busybox.
+    e.rename_path(&id, "/data", "kept").await.unwrap();
+    e.remove_path(&id, "/notes.txt").await.unwrap();
+    let now = names(e.list_dir(&id, "/").await.unwrap());
+    assert!(now.contains(&"kept".to_string()) && !now.contains(&"notes.txt".to_string()) && !now.contains(&"data".to_string()), "{now:?}");
+    assert!(e.remove_path(&id, "/").await.is_err(), "the root is never removed");
+    e.remove_container(&id, false).await.unwrap();
+
+    // Symlinks pointing out (absolute, or climbing with ..) resolve inside the container.
+    let id = e.create_container(&request(&unique("pier-links"), BUSYBOX, &["sleep", "600"]), HashMap::new()).await.unwrap();
+    drain(e.exec(&id, vec!["sh".into(), "-c".into(), "mkdir /data && ln -s /etc /data/abs && ln -s ../../../../../../etc /data/up".into()], false, None).await.unwrap()).await;
+    let host_etc: Vec<String> = std::fs::read_dir("/etc").unwrap().map(|d| d.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    for link in ["/data/abs", "/data/up"] {
+        let seen = names(e.list_dir(&id, link).await.unwrap());
+        assert!(seen.contains(&"hostname".to_string()), "{link}: the container's /etc: {seen:?}");
+        assert!(!seen.contains(&"os-release".to_string()) && host_etc.contains(&"os-release".to_string()), "{link} must not show the host's /etc");
+    }
+    e.remove_container(&id, false).await.unwrap();
+}

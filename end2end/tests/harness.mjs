@@ -35,7 +35,8 @@ function createAdmin(env) {
 
 // options.admin (default true): create the administrator before starting; false leaves the
 // panel without accounts, so it prints its one-time setup link.
-export async function startPanel({ admin = true } = {}) {
+// `env`: extra PIER_* settings (for example PIER_DOCKER_HOST for the container tests).
+export async function startPanel({ admin = true, env: extra = {} } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'pier-e2e-'));
   const port = await freePort();
   const env = {
@@ -47,6 +48,7 @@ export async function startPanel({ admin = true } = {}) {
     PIER_LIBVIRT_URI: '',
     PIER_DOCKER_HOST: '',
     PIER_NGINX_BIN: '',
+    ...extra,
   };
   if (admin) createAdmin(env);
   const child = spawn(pierBin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -259,6 +259,74 @@ pub struct ContainerView {
     pub created_at: i64,
 }
 
+/// A Docker engine as the panel shows it: reachable or not (in words), version and counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineView {
+    pub id: i64,
+    pub name: String,
+    pub endpoint: String,
+    pub connected: bool,
+    pub error: Option<String>,
+    pub version: Option<String>,
+    pub api_version: Option<String>,
+    pub containers: i64,
+    pub running: i64,
+    pub images: i64,
+}
+
+/// An image containers can be created from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerImage {
+    pub engine_id: i64,
+    pub id: String,
+    pub tags: Vec<String>,
+    pub size: i64,
+}
+
+/// What a file-manager entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub name: String,
+    pub kind: FileKind,
+    pub size: u64,
+    /// Permission bits (0o755).
+    pub mode: u32,
+    /// Unix seconds.
+    pub modified: i64,
+    pub link: Option<String>,
+}
+
+/// A file opened in the editor: its text, or why it has none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextFile {
+    pub path: String,
+    pub size: u64,
+    pub mode: u32,
+    /// `None` when the file is binary (shown as such, download only).
+    pub text: Option<String>,
+}
+
+/// Files above this open for download only, not in the editor.
+pub const EDIT_LIMIT: u64 = 1 << 20;
+
+/// Container ids as Pier accepts them in requests: Docker's hex id (full or short).
+pub fn validate_container_id(id: &str) -> Result<(), ApiError> {
+    if (12..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("id", "Not a container id."))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,14 @@
 
 mod auth;
 mod console;
+mod container_exec;
+mod container_files;
+mod container_logs;
 mod guard;
 mod live;
 mod metrics;
 mod rest;
+mod rest_containers;
 mod rest_vps;
 
 use app::state::ServerState;
@@ -37,6 +41,9 @@ pub fn router(core: Core, leptos: LeptosOptions) -> Router {
         .route("/healthz", get(rest::healthz))
         .route("/metrics", get(metrics::scrape))
         .route("/vps/{id}/console", get(console::page))
+        .route("/containers/{id}/logs", get(container_logs::page))
+        .route("/containers/{id}/terminal", get(container_exec::page))
+        .route("/containers/{id}/files", get(container_files::page))
         .leptos_routes(&state, routes, {
             let leptos = state.leptos.clone();
             move || app::shell(leptos.clone())

@@ -46,6 +46,7 @@ pub fn routes() -> Router<ServerState> {
         .route("/users/{id}", get(get_user).patch(update_user).delete(delete_user))
         .route("/audit", get(list_audit))
         .merge(super::rest_vps::routes())
+        .merge(super::rest_containers::routes())
         .fallback(|| async { RestError(ApiError::not_found("API route")) })
 }
 

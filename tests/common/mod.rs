@@ -63,6 +63,15 @@ impl Panel {
         Self::start_on(data, free_port())
     }
 
+    /// Like `start`, with extra `PIER_*` settings (they override the test defaults below).
+    pub fn start_env(data: &Path, env: &[(&str, &str)]) -> Panel {
+        if !data.join("pier.db").exists() {
+            let out = create_admin(data);
+            assert!(out.status.success(), "admin create: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Self::start_with(data, free_port(), env)
+    }
+
     /// An HTTP client signed in as the administrator (cookie session, like a browser).
     pub async fn admin_client(&self) -> reqwest::Client {
         let client = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(10)).build().unwrap();
@@ -84,13 +93,13 @@ impl Panel {
     pub fn start_with(data: &Path, port: u16, env: &[(&str, &str)]) -> Panel {
         let mut child = pier()
             .arg("serve")
-            .envs(env.iter().copied())
             .env("PIER_DATA", data)
             .env("PIER_LISTEN", format!("127.0.0.1:{port}"))
             // Components the foundation tests do not need: keep /healthz fast and deterministic.
             .env("PIER_LIBVIRT_URI", "")
             .env("PIER_DOCKER_HOST", "")
             .env("PIER_NGINX_BIN", "")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

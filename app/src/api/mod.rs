@@ -4,6 +4,7 @@
 //! Endpoints are named (`/api/fn/<name>`) so scripts and tests have stable URLs.
 
 pub mod compute;
+pub mod containers;
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;

@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod containers;
 pub mod credentials;
 pub mod hosts;
 pub mod images;

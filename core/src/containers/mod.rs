@@ -8,13 +8,18 @@
 use crate::actor::{policy, Actor};
 use crate::audit::{Audit, Outcome, RequestContext};
 use crate::entity::{container, engine, user};
+use crate::events::EventBus;
 use pier_docker::{DockerError, Engine, LABEL_MANAGED, LABEL_OWNER};
-use pier_proto::containers::{ContainerAction, ContainerView, NewContainer};
+use pier_proto::containers::{validate_container_id, ContainerAction, ContainerView, NewContainer};
 use pier_proto::{ApiError, ErrorCode};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+pub mod engines;
+pub mod files;
+pub mod sync;
 
 pub use crate::service_error::ServiceError as ContainersError;
 
@@ -22,6 +27,8 @@ impl From<DockerError> for ContainersError {
     fn from(e: DockerError) -> Self {
         match e {
             DockerError::NoContainer(id) => ContainersError::NotFound(format!("Container {id}")),
+            DockerError::NoPath(path) => ContainersError::NotFound(path),
+            e @ DockerError::TooLarge { .. } => ContainersError::Invalid(ApiError::new(ErrorCode::InvalidInput, e.to_string())),
             DockerError::NoImage(image) => ContainersError::Invalid(ApiError::invalid("image", format!("The engine has no image {image:?}; load or pull it first."))),
             DockerError::Conflict(m) => ContainersError::Conflict(m),
             DockerError::Invalid(m) => ContainersError::Invalid(ApiError::new(ErrorCode::InvalidInput, m)),
@@ -36,18 +43,19 @@ pub type Result<T> = std::result::Result<T, ContainersError>;
 pub struct Containers {
     db: DatabaseConnection,
     audit: Audit,
+    bus: EventBus,
     /// Host directories bind mounts may come from (and nothing outside it).
     bind_root: PathBuf,
     engines: Arc<Mutex<HashMap<String, Engine>>>,
 }
 
 impl Containers {
-    pub fn new(db: DatabaseConnection, audit: Audit, bind_root: PathBuf) -> Self {
-        Self { db, audit, bind_root, engines: Default::default() }
+    pub fn new(db: DatabaseConnection, audit: Audit, bus: EventBus, bind_root: PathBuf) -> Self {
+        Self { db, audit, bus, bind_root, engines: Default::default() }
     }
 
     /// The engine client for `endpoint` (clients connect lazily and are cheap to keep).
-    fn engine(&self, endpoint: &str) -> Result<Engine> {
+    pub(super) fn engine(&self, endpoint: &str) -> Result<Engine> {
         let mut open = self.engines.lock().expect("not poisoned");
         if let Some(e) = open.get(endpoint) {
             return Ok(e.clone());
@@ -55,30 +63,6 @@ impl Containers {
         let e = Engine::connect(endpoint)?;
         open.insert(endpoint.to_string(), e.clone());
         Ok(e)
-    }
-
-    /// Registers the panel's own engine on first start (`docker.host` in the configuration).
-    pub async fn ensure_default_engine(&self, endpoint: &str) -> std::result::Result<(), DbErr> {
-        if engine::Entity::find().one(&self.db).await?.is_none() {
-            engine::ActiveModel {
-                name: Set("local".into()),
-                endpoint: Set(endpoint.to_string()),
-                status: Set("unknown".into()),
-                created_at: Set(time::OffsetDateTime::now_utc()),
-                ..Default::default()
-            }
-            .insert(&self.db)
-            .await?;
-        }
-        Ok(())
-    }
-
-    async fn engine_row(&self, id: Option<i64>) -> Result<engine::Model> {
-        let row = match id {
-            Some(id) => engine::Entity::find_by_id(id).one(&self.db).await?,
-            None => engine::Entity::find().order_by_asc(engine::Column::Id).one(&self.db).await?,
-        };
-        row.ok_or_else(|| ContainersError::NotFound(id.map(|i| format!("Engine {i}")).unwrap_or_else(|| "A Docker engine".into())))
     }
 
     /// Containers `actor` may see on every engine: their own, or all (with made-outside-Pier
@@ -171,9 +155,42 @@ impl Containers {
         self.list_containers(actor).await?.into_iter().find(|c| c.id == id).ok_or_else(|| ContainersError::NotFound(format!("Container {}", short(id))))
     }
 
+    /// The engine and id to read `id`'s logs from: its owner and staff (support reads logs to
+    /// help, without operating the container).
+    pub async fn log_source(&self, actor: &Actor, id: &str) -> Result<(Engine, ContainerView)> {
+        validate_container_id(id).map_err(ContainersError::Invalid)?;
+        let view = self.view(actor, id).await?;
+        let e = self.engine_row(Some(view.engine_id)).await?;
+        Ok((self.engine(&e.endpoint)?, view))
+    }
+
+    /// Checks and records the start of a terminal session: owner or admin, from a browser
+    /// session (an API token never gets a shell), in a running container. Returns the engine and
+    /// the container; `exec_ended` records the end.
+    pub async fn exec_target(&self, actor: &Actor, id: &str, command: &[String], ctx: &RequestContext) -> Result<(Engine, ContainerView)> {
+        if ctx.token.is_some() {
+            return Err(ContainersError::Forbidden("A terminal needs a signed-in browser session, not an API token.".into()));
+        }
+        if command.is_empty() || command.len() > 16 || command.iter().any(|a| a.is_empty() || a.len() > 256 || a.contains('\0')) {
+            return Err(ContainersError::Invalid(ApiError::invalid("command", "1–16 arguments of up to 256 characters.")));
+        }
+        let (view, e) = self.operable(actor, id, "container.exec", ctx).await?;
+        if view.state != pier_proto::containers::ContainerState::Running {
+            return Err(ContainersError::Conflict(format!("{} is {}; start it to open a terminal.", view.name, view.state.as_str())));
+        }
+        self.audit.record(actor, "container.exec", &format!("container:{}", short(id)), Outcome::Success, ctx, &format!("{}: {}", view.name, command.join(" "))).await;
+        Ok((self.engine(&e.endpoint)?, view))
+    }
+
+    pub async fn exec_ended(&self, actor: &Actor, view: &ContainerView, exit_code: Option<i64>, ctx: &RequestContext) {
+        let detail = format!("{}: ended{}", view.name, exit_code.map(|c| format!(" with exit code {c}")).unwrap_or_default());
+        self.audit.record(actor, "container.exec_end", &format!("container:{}", short(&view.id)), Outcome::Success, ctx, &detail).await;
+    }
+
     /// The container `id` if `actor` may operate it (owner or admin): its view and engine.
-    async fn operable(&self, actor: &Actor, id: &str, action: &str, ctx: &RequestContext) -> Result<(ContainerView, engine::Model)> {
+    pub(super) async fn operable(&self, actor: &Actor, id: &str, action: &str, ctx: &RequestContext) -> Result<(ContainerView, engine::Model)> {
         let target = format!("container:{}", short(id));
+        validate_container_id(id).map_err(ContainersError::Invalid)?;
         let Ok(view) = self.view(actor, id).await else {
             self.audit.record(actor, action, &target, Outcome::Denied, ctx, "not visible").await;
             return Err(ContainersError::NotFound(format!("Container {}", short(id))));
@@ -206,8 +223,16 @@ impl Containers {
         if confirm != view.name {
             return Err(ContainersError::Invalid(ApiError::invalid("confirm", "Type the container's name exactly to confirm.")));
         }
-        self.engine(&e.endpoint)?.remove_container(&view.id, volumes).await?;
+        // The record goes first, so the engine's "destroy" event is not taken for a removal
+        // outside Pier; it comes back if Docker refuses.
+        let row = container::Entity::find().filter(container::Column::DockerId.eq(&view.id)).one(&self.db).await?;
         container::Entity::delete_many().filter(container::Column::DockerId.eq(&view.id)).exec(&self.db).await?;
+        if let Err(err) = self.engine(&e.endpoint)?.remove_container(&view.id, volumes).await {
+            if let Some(row) = row {
+                let _ = container::ActiveModel::from(row).insert(&self.db).await;
+            }
+            return Err(err.into());
+        }
         let detail = format!("{}{}", view.name, if volumes { " with its volumes" } else { "" });
         self.audit.record(actor, "container.delete", &format!("container:{}", short(id)), Outcome::Success, ctx, &detail).await;
         Ok(())
@@ -215,6 +240,6 @@ impl Containers {
 }
 
 /// Docker's short id (12 hex), as people see it.
-fn short(id: &str) -> &str {
+pub(super) fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
 }

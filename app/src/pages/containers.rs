@@ -1,0 +1,354 @@
+//! Containers: cards with state, ports and the actions that fit (owners and admins), a create
+//! form from the engine's local images, delete with the name typed again; staff also see the
+//! engines and containers made outside Pier (unmanaged).
+
+use crate::api::containers::{container_action, container_images, create_container, delete_container, list_containers, list_engines};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::empty::EmptyState;
+use crate::components::error_box::ErrorBox;
+use crate::components::form::{field_error, form_error, TextArea, TextField};
+use crate::components::shell::use_current_user;
+use crate::components::toast::use_toasts;
+use crate::live::use_live;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use pier_proto::accounts::Role;
+use pier_proto::containers::{ContainerAction, ContainerState, ContainerView, NewContainer, PortMapping, Protocol, RestartPolicy};
+use pier_proto::live::Topic;
+use pier_proto::ApiError;
+
+fn state_class(s: ContainerState) -> &'static str {
+    match s {
+        ContainerState::Running => "badge badge-succeeded",
+        ContainerState::Restarting | ContainerState::Removing => "badge badge-running",
+        ContainerState::Created | ContainerState::Exited | ContainerState::Paused => "badge badge-queued",
+        ContainerState::Dead => "badge badge-failed",
+    }
+}
+
+fn button_class(a: ContainerAction) -> &'static str {
+    match a {
+        ContainerAction::Start | ContainerAction::Unpause => "button small power-start",
+        ContainerAction::Stop | ContainerAction::Kill => "button small power-stop",
+        ContainerAction::Restart | ContainerAction::Pause => "button small power-restart",
+    }
+}
+
+fn label(a: ContainerAction) -> &'static str {
+    match a {
+        ContainerAction::Start => "Start",
+        ContainerAction::Stop => "Stop",
+        ContainerAction::Restart => "Restart",
+        ContainerAction::Kill => "Kill",
+        ContainerAction::Pause => "Pause",
+        ContainerAction::Unpause => "Resume",
+    }
+}
+
+fn ports_text(ports: &[PortMapping]) -> String {
+    if ports.is_empty() {
+        return "none".into();
+    }
+    ports
+        .iter()
+        .map(|p| {
+            let host = if p.public { "0.0.0.0" } else { "127.0.0.1" };
+            let proto = if p.protocol == Protocol::Udp { "/udp" } else { "" };
+            format!("{host}:{} → {}{proto}", p.host_port, p.container_port)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[component]
+pub fn ContainersPage() -> impl IntoView {
+    let me = use_current_user().0;
+    let is_staff = move || me.get().and_then(|r| r.ok()).flatten().is_some_and(|u| matches!(u.role, Role::Admin | Role::Support));
+    let version = RwSignal::new(0u32);
+    let reload = Callback::new(move |_| version.update(|v| *v += 1));
+    let list = Resource::new(move || version.get(), |_| list_containers());
+    let filter = RwSignal::new(String::new());
+    // Docker's own events (started, died, removed — also by `docker` outside Pier) refresh the
+    // list; a burst of them (create + start) reloads once.
+    let pending = RwSignal::new(false);
+    use_live(Topic::new("containers").expect("valid topic"), move |_| {
+        if !pending.get_untracked() {
+            pending.set(true);
+            set_timeout(move || { pending.set(false); reload.run(()); }, std::time::Duration::from_millis(250));
+        }
+    });
+    view! {
+        <Title text="Containers"/>
+        <div class="page-head">
+            <h1>"Containers"</h1>
+            <p class="muted">"Docker containers you own. Ports are published on 127.0.0.1 unless you choose otherwise."</p>
+        </div>
+        <Show when=is_staff><Engines/></Show>
+        <CreateContainer on_created=reload/>
+        <div class="filters" role="search">
+            <input type="search" placeholder="Filter by name, image, state or owner" aria-label="Filter containers"
+                   prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev))/>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading containers…"</p> }>
+            {move || list.get().map(|r| match r {
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <EmptyState icon="containers" title="No containers yet" text="Create one above from an image on the engine."/> }.into_any(),
+                Ok(list) => {
+                    let shown = move || {
+                        let f = filter.get().to_lowercase();
+                        list.iter().filter(|c| f.is_empty() || [c.name.as_str(), c.image.as_str(), c.state.as_str(), c.owner.as_deref().unwrap_or("unmanaged")].iter().any(|s| s.to_lowercase().contains(&f))).cloned().collect::<Vec<_>>()
+                    };
+                    view! {
+                        <div class="host-grid">
+                            <For each=shown key=|c| (c.id.clone(), c.state.as_str(), c.status.clone()) let:c>
+                                <ContainerCard c=c reload/>
+                            </For>
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Engines() -> impl IntoView {
+    let engines = Resource::new(|| (), |_| list_engines());
+    view! {
+        <section class="card">
+            <h2>"Engines"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Asking the engines…"</p> }>
+                {move || engines.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="plain-list">
+                            {list.into_iter().map(|e| view! {
+                                <li data-engine=e.name.clone()>
+                                    <strong>{e.name.clone()}</strong> " " <code>{e.endpoint.clone()}</code> " "
+                                    {if e.connected {
+                                        view! { <span class="badge badge-succeeded">"connected"</span> " "
+                                            <span class="muted">{format!("Docker {} · {} containers ({} running) · {} images", e.version.unwrap_or_default(), e.containers, e.running, e.images)}</span> }.into_any()
+                                    } else {
+                                        view! { <span class="badge badge-failed">"unreachable"</span> " " <span class="muted">{e.error.unwrap_or_default()}</span> }.into_any()
+                                    }}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ContainerCard(c: ContainerView, reload: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let confirm_open = RwSignal::new(false);
+    let with_volumes = RwSignal::new(false);
+    let (id, name, state) = (c.id.clone(), c.name.clone(), c.state);
+    let act = {
+        let (id, name) = (id.clone(), name.clone());
+        move |a: ContainerAction| {
+            let name = name.clone();
+            toasts.act(container_action(id.clone(), a), move |_| format!("{} {name}: done.", label(a)), reload);
+        }
+    };
+    let remove = {
+        let (id, name) = (id.clone(), name.clone());
+        Callback::new(move |_| {
+            let name2 = name.clone();
+            toasts.act(delete_container(id.clone(), name.clone(), with_volumes.get_untracked()), move |_| format!("Deleted {name2}."), reload);
+        })
+    };
+    view! {
+        <section class="card vps-card" data-container=c.name.clone() data-state=state.as_str()>
+            <div class="card-head">
+                <h2>{c.name.clone()}</h2>
+                <span class=state_class(state) data-testid="container-state">{state.as_str()}</span>
+            </div>
+            <p class="muted small">{c.status.clone()}</p>
+            <dl class="facts">
+                <dt>"Image"</dt><dd>{c.image.clone()}</dd>
+                <dt>"Ports"</dt><dd>{ports_text(&c.ports)}</dd>
+                <dt>"Owner"</dt><dd>{c.owner.clone().unwrap_or_else(|| "unmanaged (made outside Pier)".into())}</dd>
+                <dt>"Id"</dt><dd><code>{c.id.chars().take(12).collect::<String>()}</code></dd>
+            </dl>
+            <div class="power-buttons" role="group" aria-label=format!("Actions for {}", c.name)>
+                {ContainerAction::ALL.into_iter().map(|a| {
+                    let act = act.clone();
+                    view! {
+                        <button type="button" class=button_class(a) data-action=a.as_str()
+                                disabled=!a.allowed_from(state) on:click=move |_| act(a)>{label(a)}</button>
+                    }
+                }).collect_view()}
+                // A page of its own (not a client-side route): the log view is plain JS.
+                <a class="button small" rel="external" href=format!("/containers/{}/logs", c.id)>"Logs"</a>
+                <a class="button small" rel="external" href=format!("/containers/{}/terminal", c.id)>"Terminal"</a>
+                <a class="button small" rel="external" href=format!("/containers/{}/files", c.id)>"Files"</a>
+                <button type="button" class="button small danger" on:click=move |_| confirm_open.set(true)>"Delete"</button>
+            </div>
+            <label class="check small"><input type="checkbox" prop:checked=move || with_volumes.get()
+                on:change=move |ev| with_volumes.set(event_target_checked(&ev))/>" Also remove its anonymous volumes when deleting"</label>
+            <ConfirmDialog open=confirm_open title=format!("Delete {name}?")
+                message="The container is stopped and removed from the engine. Its logs go with it."
+                confirm_text=name.clone() action_label="Delete container" on_confirm=remove/>
+        </section>
+    }
+}
+
+/// `KEY=value` per line → pairs; a line without `=` is named in the error.
+fn parse_env(text: &str) -> Result<Vec<(String, String)>, ApiError> {
+    text.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.to_string())).ok_or_else(|| ApiError::invalid("env", format!("{l:?} is not KEY=value."))))
+        .collect()
+}
+
+/// `8080:80`, `5353:53/udp`, one per line or comma-separated.
+fn parse_ports(text: &str, public: bool) -> Result<Vec<PortMapping>, ApiError> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let bad = || ApiError::invalid("ports", format!("{p:?} is not host:container (like 8080:80 or 5353:53/udp)."));
+            let (spec, protocol) = match p.strip_suffix("/udp") {
+                Some(s) => (s, Protocol::Udp),
+                None => (p.strip_suffix("/tcp").unwrap_or(p), Protocol::Tcp),
+            };
+            let (h, c) = spec.split_once(':').ok_or_else(bad)?;
+            Ok(PortMapping { host_port: h.trim().parse().map_err(|_| bad())?, container_port: c.trim().parse().map_err(|_| bad())?, protocol, public })
+        })
+        .collect()
+}
+
+#[component]
+fn CreateContainer(on_created: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let images = Resource::new(|| (), |_| container_images(None));
+    let name = RwSignal::new(String::new());
+    let image = RwSignal::new(String::new());
+    let command = RwSignal::new(String::new());
+    let env = RwSignal::new(String::new());
+    let ports = RwSignal::new(String::new());
+    let public = RwSignal::new(false);
+    let restart = RwSignal::new(String::from("no"));
+    let memory = RwSignal::new(String::new());
+    let cpus = RwSignal::new(String::new());
+    let start = RwSignal::new(true);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let parsed = (|| {
+            let opt_num = |s: RwSignal<String>, field: &str| {
+                let t = s.get_untracked();
+                if t.trim().is_empty() { Ok(None) } else { t.trim().parse::<f64>().map(Some).map_err(|_| ApiError::invalid(field, "Enter a number.")) }
+            };
+            Ok::<_, ApiError>(NewContainer {
+                engine_id: None,
+                name: name.get_untracked().trim().to_string(),
+                image: image.get_untracked(),
+                // One argument per line: nothing is split on spaces or interpreted by a shell.
+                command: command.get_untracked().lines().map(str::to_string).filter(|l| !l.is_empty()).collect(),
+                env: parse_env(&env.get_untracked())?,
+                ports: parse_ports(&ports.get_untracked(), public.get_untracked())?,
+                mounts: vec![],
+                restart: match restart.get_untracked().as_str() {
+                    "on-failure" => RestartPolicy::OnFailure,
+                    "unless-stopped" => RestartPolicy::UnlessStopped,
+                    "always" => RestartPolicy::Always,
+                    _ => RestartPolicy::No,
+                },
+                memory_mib: opt_num(memory, "memory_mib")?.map(|m| m as u64),
+                cpus: opt_num(cpus, "cpus")?,
+                labels: vec![],
+                start: start.get_untracked(),
+            })
+        })();
+        let new = match parsed.and_then(|n| n.validate().map(|_| n)) {
+            Ok(n) => n,
+            Err(e) => return error.set(Some(e)),
+        };
+        error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match create_container(new).await {
+                Ok(c) => {
+                    toasts.success(format!("Container {} created ({}).", c.name, c.state.as_str()));
+                    name.set(String::new());
+                    on_created.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"New container"</h2>
+            <form class="stack-form" on:submit=submit novalidate=true>
+                <TextField id="ct-name" label="Name" value=name error field="name"/>
+                <div class="field">
+                    <label for="ct-image">"Image"</label>
+                    <Transition fallback=|| view! { <p class="muted">"Loading images…"</p> }>
+                        {move || images.get().map(|r| match r {
+                            Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                            Ok(list) => {
+                                if image.get_untracked().is_empty() {
+                                    if let Some(first) = list.first().and_then(|i| i.tags.first()) {
+                                        image.set(first.clone());
+                                    }
+                                }
+                                view! {
+                                    <select id="ct-image" prop:value=move || image.get() on:change=move |ev| image.set(event_target_value(&ev))>
+                                        {list.into_iter().flat_map(|i| i.tags).map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
+                                    </select>
+                                }.into_any()
+                            }
+                        })}
+                    </Transition>
+                    {field_error(error, "image")}
+                </div>
+                <TextArea id="ct-command" label="Command (one argument per line; empty: the image's default)" value=command error field="command"/>
+                <TextArea id="ct-env" label="Environment (KEY=value per line)" value=env error field="env"/>
+                <TextField id="ct-ports" label="Published ports (host:container, like 8080:80 or 5353:53/udp)" value=ports error field="ports"/>
+                <label class="check"><input type="checkbox" id="ct-public" prop:checked=move || public.get() on:change=move |ev| public.set(event_target_checked(&ev))/>
+                    " Publish on all interfaces (reachable from the network)"</label>
+                <Show when=move || public.get()>
+                    <p class="warning" role="alert">"Anyone who can reach this machine can reach these ports. Keep them on 127.0.0.1 and put a site in front unless you mean it."</p>
+                </Show>
+                <div class="field">
+                    <label for="ct-restart">"Restart policy"</label>
+                    <select id="ct-restart" prop:value=move || restart.get() on:change=move |ev| restart.set(event_target_value(&ev))>
+                        <option value="no">"Never"</option>
+                        <option value="on-failure">"On failure"</option>
+                        <option value="unless-stopped">"Unless stopped"</option>
+                        <option value="always">"Always"</option>
+                    </select>
+                </div>
+                <TextField id="ct-memory" label="Memory limit (MiB, empty: none)" value=memory error field="memory_mib"/>
+                <TextField id="ct-cpus" label="CPU limit (CPUs, like 0.5; empty: none)" value=cpus error field="cpus"/>
+                <label class="check"><input type="checkbox" id="ct-start" prop:checked=move || start.get() on:change=move |ev| start.set(event_target_checked(&ev))/>" Start it now"</label>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{move || if busy.get() { "Creating…" } else { "Create container" }}</button>
+            </form>
+            {form_error(error)}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_and_ports_parse_or_say_which_line_is_wrong() {
+        assert_eq!(parse_env("A=1\n\nB=x=y\n").unwrap(), vec![("A".into(), "1".into()), ("B".into(), "x=y".into())]);
+        assert_eq!(parse_env("nope").unwrap_err().field.as_deref(), Some("env"));
+        let p = parse_ports("8080:80, 5353:53/udp", false).unwrap();
+        assert_eq!((p[0].host_port, p[0].container_port, p[1].protocol, p[1].public), (8080, 80, Protocol::Udp, false));
+        assert_eq!(parse_ports("80", true).unwrap_err().field.as_deref(), Some("ports"));
+    }
+}

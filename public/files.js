@@ -49,7 +49,8 @@ function button(label, onclick, cls = '') {
   return b;
 }
 
-async function open(path) {
+// `note`: what to say once the listing is in (the outcome of the change that led here).
+async function open(path, note) {
   dir = path;
   history.replaceState(null, '', `?${q({ path })}`);
   drawCrumbs();
@@ -57,7 +58,7 @@ async function open(path) {
   try {
     const list = await call(`${api}?${q({ path })}`);
     tbody.replaceChildren(...list.map(row));
-    say(`${list.length} entries`, 'ready');
+    if (note) say(note, 'saved'); else say(`${list.length} entries`, 'ready');
   } catch (e) { tbody.replaceChildren(); say(e.message, 'error'); }
 }
 
@@ -102,21 +103,20 @@ async function edit(path) {
 async function save() {
   try {
     await call(`${api}/text?${q({ path: editing })}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: text.value }) });
-    say(`Saved ${editing}`, 'saved');
-    open(dir);
+    open(dir, `Saved ${editing}`);
   } catch (e) { say(e.message, 'error'); }
 }
 
 async function rename(path, old) {
   const name = prompt(`New name for ${old}`, old);
   if (!name || name === old) return;
-  try { await call(`${api}/rename`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path, name }) }); say(`Renamed to ${name}`, 'saved'); open(dir); }
+  try { await call(`${api}/rename`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path, name }) }); open(dir, `Renamed to ${name}`); }
   catch (e) { say(e.message, 'error'); }
 }
 
 async function remove(path, name) {
   if (!confirm(`Delete ${name}${path.endsWith('/') ? ' and everything in it' : ''}?`)) return;
-  try { await call(`${api}?${q({ path })}`, { method: 'DELETE' }); say(`Deleted ${name}`, 'saved'); open(dir); }
+  try { await call(`${api}?${q({ path })}`, { method: 'DELETE' }); open(dir, `Deleted ${name}`); }
   catch (e) { say(e.message, 'error'); }
 }
 
@@ -128,7 +128,7 @@ function upload(file) {
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress.value = (100 * e.loaded) / e.total; };
     xhr.onload = () => {
       progress.hidden = true;
-      if (xhr.status < 300) say(`Uploaded ${file.name}`, 'saved');
+      if (xhr.status < 300) { say(`Uploaded ${file.name}`, 'saved'); uploaded.push(file.name); }
       else { let m = `Upload failed (${xhr.status})`; try { m = JSON.parse(xhr.responseText).message || m; } catch {} say(m, 'error'); }
       resolve();
     };
@@ -152,10 +152,12 @@ document.getElementById('new-file').onclick = async () => {
   try { await call(`${api}/text?${q({ path: join(dir, name) })}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '' }) }); await open(dir); edit(join(dir, name)); }
   catch (e) { say(e.message, 'error'); }
 };
+let uploaded = [];
 document.getElementById('upload').onchange = async (e) => {
+  uploaded = [];
   for (const f of e.target.files) await upload(f);
   e.target.value = '';
-  open(dir);
+  if (uploaded.length) open(dir, `Uploaded ${uploaded.join(', ')}`);
 };
 document.getElementById('title').textContent = `Files of ${id.slice(0, 12)}`;
 open(dir);

@@ -104,7 +104,8 @@ vendor_assets() {
 }
 
 runtime() {
-  apt_install docker.io nginx libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients genisoimage dnsmasq-base
+  # busybox-static: the file manager copies it into containers that have no rm/mv of their own.
+  apt_install docker.io busybox-static nginx libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients genisoimage dnsmasq-base
   backports_install qemu-system-x86 qemu-system-common qemu-system-data seabios qemu-utils
   # Debian starts a system nginx on :80 when it can; Pier runs its own under a private prefix.
   start_dockerd

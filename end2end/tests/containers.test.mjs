@@ -39,7 +39,7 @@ test('a container is created from the form, stopped, started and deleted with it
     await page.locator('[data-engine="local"]', { hasText: 'connected' }).waitFor();
 
     await page.getByLabel('Name', { exact: true }).fill(NAME);
-    await page.getByLabel('Image').selectOption(IMAGE);
+    await page.getByLabel('Image', { exact: true }).selectOption(IMAGE);
     await page.getByLabel(/^Command/).fill("sh\n-c\necho \"$GREETING\"; echo oops >&2; trap 'exit 0' TERM; while true; do echo tick; sleep 1; done");
     await page.getByLabel(/^Environment/).fill('GREETING=hello; $(not run)');
     // A mistake is named under its field and nothing is created.
@@ -55,24 +55,24 @@ test('a container is created from the form, stopped, started and deleted with it
     assert.equal(docker('inspect', '-f', '{{.State.Status}}', NAME).stdout.trim(), 'running');
     assert.match(docker('inspect', '-f', '{{index .Config.Labels "io.pier.owner"}}', NAME).stdout, /^\d+/);
     assert.match(docker('inspect', '-f', '{{json .Config.Env}}', NAME).stdout, /GREETING=hello; \$\(not run\)/);
-    assert.equal(await card.getByRole('button', { name: 'Start' }).isDisabled(), true, 'start is disabled while running');
+    assert.equal(await card.getByRole('button', { name: 'Start', exact: true }).isDisabled(), true, 'start is disabled while running');
 
-    await card.getByRole('button', { name: 'Stop' }).click();
+    await card.getByRole('button', { name: 'Stop', exact: true }).click();
     await card.getByTestId('container-state').filter({ hasText: 'exited' }).waitFor({ timeout: 20_000 });
-    await card.getByRole('button', { name: 'Start' }).click();
+    await card.getByRole('button', { name: 'Start', exact: true }).click();
     await card.getByTestId('container-state').filter({ hasText: 'running' }).waitFor();
     // Killed outside Pier: Docker's event reaches the page without a reload.
     assert.equal(docker('kill', NAME).status, 0);
     await card.getByTestId('container-state').filter({ hasText: 'exited' }).waitFor({ timeout: 10_000 });
-    await card.getByRole('button', { name: 'Start' }).click();
+    await card.getByRole('button', { name: 'Start', exact: true }).click();
     await card.getByTestId('container-state').filter({ hasText: 'running' }).waitFor();
 
     // Logs, live: stdout and stderr apart, new lines arriving while the page is open.
     await card.getByRole('link', { name: 'Logs' }).click();
     await page.waitForURL(/\/containers\/[0-9a-f]{64}\/logs$/);
     await page.locator('#status[data-state="following"]').waitFor();
-    await page.locator('.line', { hasText: 'hello; $(not run)' }).waitFor();
-    await page.locator('.line.err', { hasText: 'oops' }).waitFor();
+    await page.locator('.line', { hasText: 'hello; $(not run)' }).first().waitFor();
+    await page.locator('.line.err', { hasText: 'oops' }).first().waitFor();
     const ticks = await page.locator('.line', { hasText: 'tick' }).count();
     await until(async () => (await page.locator('.line', { hasText: 'tick' }).count()) > ticks + 1, 'new lines to arrive live', 10_000);
     // Search narrows the view; Clear starts it fresh from now.
@@ -120,7 +120,7 @@ test('a container is created from the form, stopped, started and deleted with it
     assert.notEqual(docker('exec', NAME, 'cat', '/hello.txt').status, 0, 'deleted in the container');
     await page.goto(`${panel.base}/containers`);
 
-    await card.getByRole('button', { name: 'Delete' }).click();
+    await card.getByRole('button', { name: 'Delete', exact: true }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('textbox').fill(NAME);
     await dialog.getByRole('button', { name: 'Delete container' }).click();

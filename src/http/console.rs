@@ -6,8 +6,8 @@
 use app::state::{CspNonce, ServerState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use pier_core::compute::console::{ConsoleKind, ConsoleTarget};
 use pier_core::compute::Compute;
@@ -56,15 +56,7 @@ import('/console.js').catch((e) => {{
 </body></html>"#,
         nonce = nonce.0
     );
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
-        nonce.0
-    );
-    let mut res = Html(html).into_response();
-    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("ascii"));
-    res.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
-    res
+    super::page::standalone(html, &nonce, true)
 }
 
 #[derive(serde::Deserialize)]

@@ -9,8 +9,7 @@ use app::state::{CspNonce, ServerState};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures::StreamExt;
 use pier_proto::containers::ContainerView;
@@ -33,13 +32,7 @@ pub async fn page(Extension(nonce): Extension<CspNonce>) -> Response {
 </body></html>"#,
         nonce = nonce.0
     );
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
-        nonce.0
-    );
-    let mut res = Html(html).into_response();
-    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("ascii"));
-    res
+    super::page::standalone(html, &nonce, true)
 }
 
 #[derive(serde::Deserialize)]

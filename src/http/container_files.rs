@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use futures::{StreamExt, TryStreamExt};
 use pier_proto::containers::FileKind;
@@ -143,11 +143,5 @@ pub async fn page(Extension(nonce): Extension<CspNonce>) -> Response {
 </body></html>"#,
         nonce = nonce.0
     );
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{}'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
-        nonce.0
-    );
-    let mut res = Html(html).into_response();
-    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("ascii"));
-    res
+    super::page::standalone(html, &nonce, false)
 }

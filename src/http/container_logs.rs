@@ -10,7 +10,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures::StreamExt;
 use pier_docker::logs::{LogChunk, LogRequest, LogStream};
@@ -62,13 +62,7 @@ pub async fn page(Extension(nonce): Extension<CspNonce>) -> Response {
 </body></html>"#,
         nonce = nonce.0
     );
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{}'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
-        nonce.0
-    );
-    let mut res = Html(html).into_response();
-    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("ascii"));
-    res
+    super::page::standalone(html, &nonce, false)
 }
 
 /// The wire form of a batch: `{"lines":[["o","text"],["e","text"]]}` (o = stdout, e = stderr).

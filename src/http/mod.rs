@@ -3,6 +3,7 @@
 
 mod auth;
 mod console;
+mod page;
 mod container_exec;
 mod container_files;
 mod container_logs;

@@ -51,6 +51,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let _expiry = core.compute.spawn_expiry_schedule(core.jobs.clone(), pier_core::compute::expiry::CHECK_EVERY);
     // Container changes from each engine's Docker event stream, records reconciled on reconnect.
     let _container_sync = core.containers.spawn_sync();
+    let _container_stats = core.containers.spawn_stats_collector(pier_core::containers::stats::EVERY);
 
     if !site_dir.join("pkg").is_dir() {
         tracing::warn!(site = %site_dir.display(), "browser assets not found: build them with `cargo leptos build --release` or set PIER_SITE_DIR");

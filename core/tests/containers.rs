@@ -49,6 +49,16 @@ async fn owners_operate_their_own_staff_see_all_and_outsiders_are_unmanaged() {
 
     let mine = c.create_container(&alice, request(&format!("alice-web-{pid}")), &ctx).await.unwrap();
     assert_eq!((mine.state, mine.owner.as_deref()), (ContainerState::Running, Some("alice")));
+    // Live figures: the first round only records counters, the second gives rates.
+    c.collect_stats().await;
+    assert!(c.stats().latest(&mine.id).is_none(), "rates need two samples");
+    let mut figures = c.stats().subscribe();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    c.collect_stats().await;
+    let s = c.stats().latest(&mine.id).expect("figures after the second round");
+    assert!(s.pids >= 1 && s.memory > 0 && s.cpu_percent >= 0.0, "{s:?}");
+    assert!(std::iter::from_fn(|| figures.try_recv().ok()).any(|f| f.id == mine.id), "offered to subscribers (monitoring)");
+
     // Made outside Pier: staff see it as unmanaged; users never see it.
     let outside = format!("outside-{pid}");
     assert!(std::process::Command::new("docker").args(["run", "-d", "--name", &outside, BUSYBOX, "sleep", "600"]).status().unwrap().success());

@@ -12,6 +12,7 @@ pub mod exec;
 pub mod files;
 pub mod images;
 pub mod logs;
+pub mod stats;
 pub mod test_images;
 
 pub use engine::{Engine, EngineInfo};

@@ -53,6 +53,8 @@ test('a container is created from the form, stopped, started and deleted with it
     const card = page.locator(`[data-container="${NAME}"]`);
     await card.getByTestId('container-state').filter({ hasText: 'running' }).waitFor();
     assert.equal(docker('inspect', '-f', '{{.State.Status}}', NAME).stdout.trim(), 'running');
+    // Live figures reach the card (two samples a few seconds apart make the first rates).
+    await card.getByTestId('container-cpu').waitFor({ timeout: 20_000 });
     assert.match(docker('inspect', '-f', '{{index .Config.Labels "io.pier.owner"}}', NAME).stdout, /^\d+/);
     assert.match(docker('inspect', '-f', '{{json .Config.Env}}', NAME).stdout, /GREETING=hello; \$\(not run\)/);
     assert.equal(await card.getByRole('button', { name: 'Start', exact: true }).isDisabled(), true, 'start is disabled while running');

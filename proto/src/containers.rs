@@ -283,6 +283,28 @@ pub struct ContainerImage {
     pub size: i64,
 }
 
+/// Live figures of a running container, pushed every few seconds on `container:<short id>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerStats {
+    pub id: String,
+    /// Share of one CPU ×100 per CPU (200 = two CPUs busy), as `docker stats` shows it.
+    pub cpu_percent: f64,
+    pub memory: u64,
+    pub memory_limit: u64,
+    pub net_rx_bps: u64,
+    pub net_tx_bps: u64,
+    pub block_read_bps: u64,
+    pub block_write_bps: u64,
+    pub pids: u64,
+    pub restart_count: i64,
+    pub health: Option<String>,
+}
+
+/// The live topic of container `id` (topics are short: the 12-character id).
+pub fn stats_topic(id: &str) -> String {
+    format!("container:{}", &id[..id.len().min(12)])
+}
+
 /// What a file-manager entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -9,12 +9,13 @@ use crate::components::error_box::ErrorBox;
 use crate::components::form::{field_error, form_error, TextArea, TextField};
 use crate::components::shell::use_current_user;
 use crate::components::toast::use_toasts;
-use crate::live::use_live;
+use crate::live::{use_live, LiveMsg};
+use crate::pages::vps::live::rate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use pier_proto::accounts::Role;
-use pier_proto::containers::{ContainerAction, ContainerState, ContainerView, NewContainer, PortMapping, Protocol, RestartPolicy};
+use pier_proto::containers::{stats_topic, ContainerAction, ContainerState, ContainerStats, ContainerView, NewContainer, PortMapping, Protocol, RestartPolicy};
 use pier_proto::live::Topic;
 use pier_proto::ApiError;
 
@@ -175,6 +176,7 @@ fn ContainerCard(c: ContainerView, reload: Callback<()>) -> impl IntoView {
                 <dt>"Owner"</dt><dd>{c.owner.clone().unwrap_or_else(|| "unmanaged (made outside Pier)".into())}</dd>
                 <dt>"Id"</dt><dd><code>{c.id.chars().take(12).collect::<String>()}</code></dd>
             </dl>
+            {(state == ContainerState::Running).then(|| view! { <ContainerStatsLine id=c.id.clone()/> })}
             <div class="power-buttons" role="group" aria-label=format!("Actions for {}", c.name)>
                 {ContainerAction::ALL.into_iter().map(|a| {
                     let act = act.clone();
@@ -195,6 +197,37 @@ fn ContainerCard(c: ContainerView, reload: Callback<()>) -> impl IntoView {
                 message="The container is stopped and removed from the engine. Its logs go with it."
                 confirm_text=name.clone() action_label="Delete container" on_confirm=remove/>
         </section>
+    }
+}
+
+/// CPU, memory, network, disk, processes, restarts and health, pushed every few seconds.
+#[component]
+fn ContainerStatsLine(id: String) -> impl IntoView {
+    let stats = RwSignal::new(None::<ContainerStats>);
+    use_live(Topic::new(stats_topic(&id)).expect("valid topic"), move |msg| {
+        if let LiveMsg::Data(data) = msg {
+            if let Ok(s) = serde_json::from_value::<ContainerStats>(data) {
+                stats.set(Some(s));
+            }
+        }
+    });
+    let mib = |b: u64| format!("{:.0} MiB", b as f64 / (1u64 << 20) as f64);
+    move || match stats.get() {
+        None => view! { <p class="muted small" data-testid="container-stats">"Figures arrive every few seconds…"</p> }.into_any(),
+        Some(s) => view! {
+            <p class="stats-line small" data-testid="container-stats">
+                <span data-testid="container-cpu">{format!("CPU {:.1} %", s.cpu_percent)}</span>" · "
+                <span>{format!("Mem {} / {}", mib(s.memory), if s.memory_limit > 0 { mib(s.memory_limit) } else { "no limit".into() })}</span>" · "
+                <span>{format!("Net ↓{} ↑{}", rate(s.net_rx_bps), rate(s.net_tx_bps))}</span>" · "
+                <span>{format!("Disk r {} w {}", rate(s.block_read_bps), rate(s.block_write_bps))}</span>" · "
+                <span>{format!("{} processes", s.pids)}</span>
+                {(s.restart_count > 0).then(|| view! { " · " <span>{format!("{} restarts", s.restart_count)}</span> })}
+                {s.health.clone().map(|h| {
+                    let class = if h == "healthy" { "badge badge-succeeded" } else { "badge badge-failed" };
+                    view! { " · " <span class=class>{h}</span> }
+                })}
+            </p>
+        }.into_any(),
     }
 }
 

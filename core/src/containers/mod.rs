@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 
 pub mod engines;
 pub mod files;
+pub mod stats;
 pub mod sync;
 
 pub use crate::service_error::ServiceError as ContainersError;
@@ -47,11 +48,12 @@ pub struct Containers {
     /// Host directories bind mounts may come from (and nothing outside it).
     bind_root: PathBuf,
     engines: Arc<Mutex<HashMap<String, Engine>>>,
+    stats: stats::ContainerStatsStore,
 }
 
 impl Containers {
     pub fn new(db: DatabaseConnection, audit: Audit, bus: EventBus, bind_root: PathBuf) -> Self {
-        Self { db, audit, bus, bind_root, engines: Default::default() }
+        Self { db, audit, bus, bind_root, engines: Default::default(), stats: Default::default() }
     }
 
     /// The engine client for `endpoint` (clients connect lazily and are cheap to keep).

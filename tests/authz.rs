@@ -155,6 +155,9 @@ fn matrix() -> Vec<Row> {
         // The admin's container: operated by its owner (admin) only; support sees it (403), others do not (404).
         // It is not running, so "start" is the action that fits.
         Row { endpoint: "fn:container_action", body: |w, _| json!({"id": w.container, "action": "start"}), allowed: ADMIN },
+        Row { endpoint: "fn:change_container", body: |_w, _| json!({"id": _w.container, "change": {"memory_mib": 64, "restart": "unless-stopped"}}), allowed: ADMIN },
+        // The admin's container is managed already: the admin gets 409 (allowed), others 403/404.
+        Row { endpoint: "fn:adopt_container", body: |w, _| json!({"id": w.container, "owner_id": w.victim}), allowed: ADMIN },
         Row { endpoint: "fn:list_images", body: none, allowed: ALL },
         Row {
             endpoint: "fn:register_image",

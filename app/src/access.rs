@@ -61,6 +61,8 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("create_container", Access::Write),
     ("container_action", Access::Write),
     ("delete_container", Access::Write),
+    ("change_container", Access::Write),
+    ("adopt_container", Access::Write),
     ("create_vps", Access::Write),
     ("get_vps", Access::Read),
     ("vps_power", Access::Write),

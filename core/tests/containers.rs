@@ -91,6 +91,23 @@ async fn owners_operate_their_own_staff_see_all_and_outsiders_are_unmanaged() {
     good.mounts = vec![Mount { source: root.join("site").display().to_string(), target: "/data".into(), read_only: false }];
     let bound = c.create_container(&alice, good, &ctx).await.unwrap();
 
+    // Settings: renamed and limited without a restart; support may not change them.
+    let change = pier_proto::containers::ContainerChange { name: Some(format!("alice-app-{pid}")), memory_mib: Some(48), cpus: Some(0.25), restart: Some(RestartPolicy::UnlessStopped) };
+    assert_eq!(api(c.change_container(&support, &mine.id, change.clone(), &ctx).await.unwrap_err()).code, ErrorCode::Forbidden);
+    let changed = c.change_container(&alice, &mine.id, change, &ctx).await.unwrap();
+    assert_eq!((changed.name.as_str(), changed.state), (format!("alice-app-{pid}").as_str(), ContainerState::Running));
+    let inspect = std::process::Command::new("docker").args(["inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}}", &mine.id]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&inspect.stdout).trim(), format!("{} 250000000 unless-stopped", 48u64 << 20));
+    let mine = changed;
+
+    // Adopting the outsider: admins only; afterwards it has an owner and Alice operates it.
+    let outsider_id = c.list_containers(&admin).await.unwrap().into_iter().find(|v| v.name == outside).unwrap().id;
+    let alice_id = alice.user_id().unwrap();
+    assert_eq!(api(c.adopt_container(&support, &outsider_id, alice_id, &ctx).await.unwrap_err()).code, ErrorCode::Forbidden);
+    assert_eq!(c.adopt_container(&admin, &outsider_id, alice_id, &ctx).await.unwrap().owner.as_deref(), Some("alice"));
+    assert_eq!(api(c.adopt_container(&admin, &outsider_id, alice_id, &ctx).await.unwrap_err()).code, ErrorCode::Conflict);
+    assert_eq!(c.act(&alice, &outsider_id, ContainerAction::Pause, &ctx).await.unwrap().state, ContainerState::Paused);
+
     // Removed outside Pier: the next reconcile drops the record and says so in the audit log.
     let gone = c.create_container(&alice, request(&format!("gone-{pid}")), &ctx).await.unwrap();
     assert!(std::process::Command::new("docker").args(["rm", "-f", &gone.id]).output().unwrap().status.success());
@@ -101,8 +118,8 @@ async fn owners_operate_their_own_staff_see_all_and_outsiders_are_unmanaged() {
     assert_eq!(api(c.delete_container(&alice, &mine.id, "nope", false, &ctx).await.unwrap_err()).field.as_deref(), Some("confirm"));
     c.delete_container(&alice, &mine.id, &mine.name, true, &ctx).await.unwrap();
     c.delete_container(&admin, &bound.id, &bound.name, false, &ctx).await.unwrap();
+    c.delete_container(&alice, &outsider_id, &outside, false, &ctx).await.unwrap();
     assert!(c.list_containers(&alice).await.unwrap().is_empty());
-    let _ = std::process::Command::new("docker").args(["rm", "-f", &outside]).output();
 
     // Every change is in the audit log, refusals included.
     let log = core.audit.list(&admin, &Default::default()).await.unwrap();

@@ -6,7 +6,7 @@ use bollard::models::{ContainerCreateBody, HostConfig, Mount as DockerMount, Mou
 use bollard::query_parameters::{
     CreateContainerOptions, KillContainerOptions, ListContainersOptions, RemoveContainerOptions, RestartContainerOptions, StopContainerOptions,
 };
-use pier_proto::containers::{ContainerAction, ContainerState, NewContainer, PortMapping, Protocol, RestartPolicy};
+use pier_proto::containers::{ContainerAction, ContainerChange, ContainerState, NewContainer, PortMapping, Protocol, RestartPolicy};
 use std::collections::HashMap;
 
 /// A container as dockerd lists it.
@@ -148,6 +148,27 @@ impl Engine {
             ContainerAction::Unpause => d.unpause_container(id).await,
         };
         r.map_err(|e| DockerError::from_bollard(e, id))
+    }
+
+    pub async fn rename_container(&self, id: &str, name: &str) -> Result<(), DockerError> {
+        self.docker
+            .rename_container(id, bollard::query_parameters::RenameContainerOptions { name: name.to_string() })
+            .await
+            .map_err(|e| DockerError::from_bollard(e, id))
+    }
+
+    /// Changes limits and restart policy of an existing container (no restart needed).
+    /// `memory_mib: Some(0)` / `cpus: Some(0.0)` remove a limit; `None` leaves it.
+    pub async fn update_container(&self, id: &str, change: &ContainerChange) -> Result<(), DockerError> {
+        let body = bollard::models::ContainerUpdateBody {
+            // Swap follows memory (-1: unlimited swap would let the limit be exceeded).
+            memory: change.memory_mib.map(|m| (m as i64) << 20),
+            memory_swap: change.memory_mib.map(|m| if m == 0 { -1 } else { ((m as i64) << 20) * 2 }),
+            nano_cpus: change.cpus.map(|c| (c * 1e9) as i64),
+            restart_policy: change.restart.map(|r| DockerRestart { name: Some(restart_name(r)), maximum_retry_count: None }),
+            ..Default::default()
+        };
+        self.docker.update_container(id, body).await.map_err(|e| DockerError::from_bollard(e, id))
     }
 
     /// Removes the container (stopping it first); `volumes` also removes its anonymous volumes.

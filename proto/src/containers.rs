@@ -283,6 +283,31 @@ pub struct ContainerImage {
     pub size: i64,
 }
 
+/// Settings of an existing container: a new name, limits, restart policy (absent: unchanged;
+/// a limit of 0 removes it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ContainerChange {
+    pub name: Option<String>,
+    pub memory_mib: Option<u64>,
+    pub cpus: Option<f64>,
+    pub restart: Option<RestartPolicy>,
+}
+
+impl ContainerChange {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        if let Some(n) = &self.name {
+            validate_container_name(n)?;
+        }
+        if self.memory_mib.is_some_and(|m| m != 0 && !(6..=1 << 20).contains(&m)) {
+            return Err(ApiError::invalid("memory_mib", "Memory is 6 MiB to 1 TiB (0 removes the limit)."));
+        }
+        if self.cpus.is_some_and(|c| !c.is_finite() || (c != 0.0 && !(0.01..=512.0).contains(&c))) {
+            return Err(ApiError::invalid("cpus", "CPUs are 0.01 to 512 (0 removes the limit)."));
+        }
+        Ok(())
+    }
+}
+
 /// Live figures of a running container, pushed every few seconds on `container:<short id>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerStats {

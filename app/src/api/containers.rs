@@ -44,3 +44,15 @@ pub async fn delete_container(id: String, confirm: String, volumes: bool) -> Res
     let (actor, ctx) = ssr::actor()?;
     Ok(ssr::core()?.containers.delete_container(&actor, &id, &confirm, volumes, &ctx).await?)
 }
+
+#[server(prefix = "/api/fn", endpoint = "change_container", input = Json)]
+pub async fn change_container(id: String, change: wire::ContainerChange) -> Result<wire::ContainerView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.containers.change_container(&actor, &id, change, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "adopt_container", input = Json)]
+pub async fn adopt_container(id: String, owner_id: i64) -> Result<wire::ContainerView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.containers.adopt_container(&actor, &id, owner_id, &ctx).await?)
+}

@@ -2,7 +2,7 @@
 //! form from the engine's local images, delete with the name typed again; staff also see the
 //! engines and containers made outside Pier (unmanaged).
 
-use crate::api::containers::{container_action, container_images, create_container, delete_container, list_containers, list_engines};
+use crate::api::containers::{adopt_container, change_container, container_action, container_images, create_container, delete_container, list_containers, list_engines};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::empty::EmptyState;
 use crate::components::error_box::ErrorBox;
@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use pier_proto::accounts::Role;
-use pier_proto::containers::{stats_topic, ContainerAction, ContainerState, ContainerStats, ContainerView, NewContainer, PortMapping, Protocol, RestartPolicy};
+use pier_proto::containers::{stats_topic, ContainerAction, ContainerChange, ContainerState, ContainerStats, ContainerView, NewContainer, PortMapping, Protocol, RestartPolicy};
 use pier_proto::live::Topic;
 use pier_proto::ApiError;
 
@@ -146,6 +146,8 @@ fn Engines() -> impl IntoView {
 #[component]
 fn ContainerCard(c: ContainerView, reload: Callback<()>) -> impl IntoView {
     let toasts = use_toasts();
+    let me = use_current_user().0;
+    let is_admin = move || me.get().and_then(|r| r.ok()).flatten().is_some_and(|u| u.role == Role::Admin);
     let confirm_open = RwSignal::new(false);
     let with_volumes = RwSignal::new(false);
     let (id, name, state) = (c.id.clone(), c.name.clone(), c.state);
@@ -191,12 +193,103 @@ fn ContainerCard(c: ContainerView, reload: Callback<()>) -> impl IntoView {
                 <a class="button small" rel="external" href=format!("/containers/{}/files", c.id)>"Files"</a>
                 <button type="button" class="button small danger" on:click=move |_| confirm_open.set(true)>"Delete"</button>
             </div>
+            {if c.owner.is_some() {
+                view! { <ContainerSettings id=c.id.clone() name=c.name.clone() reload/> }.into_any()
+            } else {
+                view! { <Show when=is_admin><AdoptContainer id=c.id.clone() reload/></Show> }.into_any()
+            }}
             <label class="check small"><input type="checkbox" prop:checked=move || with_volumes.get()
                 on:change=move |ev| with_volumes.set(event_target_checked(&ev))/>" Also remove its anonymous volumes when deleting"</label>
             <ConfirmDialog open=confirm_open title=format!("Delete {name}?")
                 message="The container is stopped and removed from the engine. Its logs go with it."
                 confirm_text=name.clone() action_label="Delete container" on_confirm=remove/>
         </section>
+    }
+}
+
+/// Rename, limits and restart policy of an existing container (applied without a restart).
+#[component]
+fn ContainerSettings(id: String, name: String, reload: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let new_name = RwSignal::new(name);
+    let memory = RwSignal::new(String::new());
+    let cpus = RwSignal::new(String::new());
+    let restart = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let num = |s: RwSignal<String>, field: &str| {
+            let t = s.get_untracked();
+            if t.trim().is_empty() { Ok(None) } else { t.trim().parse::<f64>().map(Some).map_err(|_| ApiError::invalid(field, "Enter a number (0 removes the limit).")) }
+        };
+        let change = (|| {
+            Ok::<_, ApiError>(ContainerChange {
+                name: Some(new_name.get_untracked().trim().to_string()),
+                memory_mib: num(memory, "memory_mib")?.map(|m| m as u64),
+                cpus: num(cpus, "cpus")?,
+                restart: match restart.get_untracked().as_str() {
+                    "no" => Some(RestartPolicy::No),
+                    "on-failure" => Some(RestartPolicy::OnFailure),
+                    "unless-stopped" => Some(RestartPolicy::UnlessStopped),
+                    "always" => Some(RestartPolicy::Always),
+                    _ => None,
+                },
+            })
+        })();
+        match change.and_then(|c| c.validate().map(|_| c)) {
+            Ok(c) => {
+                error.set(None);
+                toasts.act(change_container(id.clone(), c), |v| format!("{} updated.", v.name), reload);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    view! {
+        <details class="small">
+            <summary>"Settings"</summary>
+            <form class="stack-form" on:submit=submit novalidate=true>
+                <TextField id="cs-name" label="Name" value=new_name error field="name"/>
+                <TextField id="cs-memory" label="Memory limit (MiB; 0 = none; empty = unchanged)" value=memory error field="memory_mib"/>
+                <TextField id="cs-cpus" label="CPU limit (0 = none; empty = unchanged)" value=cpus error field="cpus"/>
+                <div class="field"><label for="cs-restart">"Restart policy"</label>
+                    <select id="cs-restart" prop:value=move || restart.get() on:change=move |ev| restart.set(event_target_value(&ev))>
+                        <option value="">"Unchanged"</option><option value="no">"Never"</option><option value="on-failure">"On failure"</option>
+                        <option value="unless-stopped">"Unless stopped"</option><option value="always">"Always"</option>
+                    </select></div>
+                <button type="submit" class="button small">"Save settings"</button>
+            </form>
+            {form_error(error)}
+        </details>
+    }
+}
+
+/// Gives a container made outside Pier an owner (admins).
+#[component]
+fn AdoptContainer(id: String, reload: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let users = Resource::new(|| (), |_| crate::api::list_users(pier_proto::accounts::UserQuery { per_page: Some(100), ..Default::default() }));
+    let owner = RwSignal::new(String::new());
+    let adopt = move |_| {
+        if let Ok(owner_id) = owner.get_untracked().parse::<i64>() {
+            toasts.act(adopt_container(id.clone(), owner_id), |v| format!("{} now belongs to {}.", v.name, v.owner.clone().unwrap_or_default()), reload);
+        }
+    };
+    view! {
+        <div class="inline-form small">
+            <label for="adopt-owner">"Adopt for"</label>
+            <Transition fallback=|| ()>
+                {move || users.get().map(|r| match r {
+                    Ok(page) => view! {
+                        <select id="adopt-owner" prop:value=move || owner.get() on:change=move |ev| owner.set(event_target_value(&ev))>
+                            <option value="">"Choose a person"</option>
+                            {page.users.into_iter().map(|u| view! { <option value=u.id.to_string()>{u.username}</option> }).collect_view()}
+                        </select>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                })}
+            </Transition>
+            <button type="button" class="button small" on:click=adopt>"Adopt"</button>
+        </div>
     }
 }
 

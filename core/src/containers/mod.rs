@@ -10,7 +10,7 @@ use crate::audit::{Audit, Outcome, RequestContext};
 use crate::entity::{container, engine, user};
 use crate::events::EventBus;
 use pier_docker::{DockerError, Engine, LABEL_MANAGED, LABEL_OWNER};
-use pier_proto::containers::{validate_container_id, ContainerAction, ContainerView, NewContainer};
+use pier_proto::containers::{validate_container_id, ContainerAction, ContainerChange, ContainerView, NewContainer};
 use pier_proto::{ApiError, ErrorCode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::HashMap;
@@ -216,6 +216,54 @@ impl Containers {
         let outcome = if done.is_ok() { Outcome::Success } else { Outcome::Failure };
         self.audit.record(actor, &audit_action, &format!("container:{}", short(id)), outcome, ctx, &view.name).await;
         done?;
+        self.view(actor, id).await
+    }
+
+    /// Renames a container and/or changes its limits and restart policy (owner or admin).
+    pub async fn change_container(&self, actor: &Actor, id: &str, change: ContainerChange, ctx: &RequestContext) -> Result<ContainerView> {
+        change.validate().map_err(ContainersError::Invalid)?;
+        let (view, e) = self.operable(actor, id, "container.update", ctx).await?;
+        let engine = self.engine(&e.endpoint)?;
+        if change.memory_mib.is_some() || change.cpus.is_some() || change.restart.is_some() {
+            engine.update_container(&view.id, &change).await?;
+        }
+        if let Some(name) = change.name.as_ref().filter(|n| **n != view.name) {
+            engine.rename_container(&view.id, name).await?;
+            container::Entity::update_many()
+                .col_expr(container::Column::Name, sea_orm::sea_query::Expr::value(name.clone()))
+                .filter(container::Column::DockerId.eq(&view.id))
+                .exec(&self.db)
+                .await?;
+        }
+        let detail = format!("{}: {}", view.name, serde_json::to_string(&change).unwrap_or_default());
+        self.audit.record(actor, "container.update", &format!("container:{}", short(id)), Outcome::Success, ctx, &detail).await;
+        self.view(actor, id).await
+    }
+
+    /// Gives a container made outside Pier an owner (admins): it becomes managed. Docker cannot
+    /// relabel an existing container, so the owner lives in Pier's record only.
+    pub async fn adopt_container(&self, actor: &Actor, id: &str, owner_id: i64, ctx: &RequestContext) -> Result<ContainerView> {
+        validate_container_id(id).map_err(ContainersError::Invalid)?;
+        if !policy::may_manage_platform(actor) {
+            self.audit.record(actor, "container.adopt", &format!("container:{}", short(id)), Outcome::Denied, ctx, "").await;
+            return Err(ContainersError::Forbidden("only administrators adopt containers".into()));
+        }
+        let view = self.view(actor, id).await?;
+        if view.owner.is_some() {
+            return Err(ContainersError::Conflict(format!("{} is already managed by Pier.", view.name)));
+        }
+        let owner = user::Entity::find_by_id(owner_id).one(&self.db).await?.ok_or_else(|| ContainersError::Invalid(ApiError::invalid("owner_id", "No such user.")))?;
+        container::ActiveModel {
+            engine_id: Set(view.engine_id),
+            docker_id: Set(view.id.clone()),
+            name: Set(view.name.clone()),
+            owner_id: Set(Some(owner.id)),
+            created_at: Set(time::OffsetDateTime::now_utc()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        self.audit.record(actor, "container.adopt", &format!("container:{}", short(id)), Outcome::Success, ctx, &format!("{} → {}", view.name, owner.username)).await;
         self.view(actor, id).await
     }
 

@@ -10,20 +10,7 @@ use pier_proto::containers::{ContainerAction, ContainerState, Mount, NewContaine
 use pier_proto::{ApiError, ErrorCode};
 
 fn request(name: &str) -> NewContainer {
-    NewContainer {
-        engine_id: None,
-        name: name.into(),
-        image: BUSYBOX.into(),
-        command: vec!["sleep".into(), "600".into()],
-        env: vec![],
-        ports: vec![],
-        mounts: vec![],
-        restart: RestartPolicy::No,
-        memory_mib: None,
-        cpus: None,
-        labels: vec![],
-        start: true,
-    }
+    pier_docker::test_images::request(name, BUSYBOX, &["sleep", "600"])
 }
 
 fn api(e: pier_core::containers::ContainersError) -> ApiError {

@@ -8,25 +8,12 @@ use futures::StreamExt;
 use pier_docker::logs::LogRequest;
 use pier_docker::test_images::BUSYBOX;
 use pier_docker::Engine;
-use pier_proto::containers::{NewContainer, RestartPolicy};
+use pier_proto::containers::NewContainer;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 fn request(name: &str, command: &[&str]) -> NewContainer {
-    NewContainer {
-        engine_id: None,
-        name: name.into(),
-        image: BUSYBOX.into(),
-        command: command.iter().map(|s| s.to_string()).collect(),
-        env: vec![],
-        ports: vec![],
-        mounts: vec![],
-        restart: RestartPolicy::No,
-        memory_mib: None,
-        cpus: None,
-        labels: vec![],
-        start: false,
-    }
+    NewContainer { start: false, ..pier_docker::test_images::request(name, BUSYBOX, command) }
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

@@ -2,6 +2,7 @@
 //! busybox image, and one holding only the static binary (no shell). Test support, kept in the
 //! crate so every suite builds the same images the same way.
 
+use pier_proto::containers::{NewContainer, RestartPolicy};
 use std::process::Command;
 
 pub const BUSYBOX: &str = "pier-test/busybox:1";
@@ -20,5 +21,23 @@ pub fn build() {
         let out = Command::new("docker").args(["build", "-q", "-t", tag]).arg(&ctx).output().expect("the docker CLI runs");
         let _ = std::fs::remove_dir_all(&ctx);
         assert!(out.status.success(), "docker build {tag}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// A plain request for a test container: `command` as argv, no ports, mounts or limits, started.
+pub fn request(name: &str, image: &str, command: &[&str]) -> NewContainer {
+    NewContainer {
+        engine_id: None,
+        name: name.into(),
+        image: image.into(),
+        command: command.iter().map(|s| s.to_string()).collect(),
+        env: vec![],
+        ports: vec![],
+        mounts: vec![],
+        restart: RestartPolicy::No,
+        memory_mib: None,
+        cpus: None,
+        labels: vec![],
+        start: true,
     }
 }

@@ -4,7 +4,7 @@
 use futures::StreamExt;
 use pier_docker::logs::{LogRequest, LogStream};
 use pier_docker::{DockerError, Engine, LABEL_OWNER};
-use pier_proto::containers::{ContainerAction, ContainerState, NewContainer, PortMapping, Protocol, RestartPolicy};
+use pier_proto::containers::{ContainerAction, ContainerState, NewContainer, PortMapping, Protocol};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -20,20 +20,14 @@ fn engine_or_skip() -> Option<Engine> {
     None
 }
 
+/// The test request with an environment value and labels worth checking, and limits.
 fn request(name: &str, image: &str, command: &[&str]) -> NewContainer {
     NewContainer {
-        engine_id: None,
-        name: name.into(),
-        image: image.into(),
-        command: command.iter().map(|s| s.to_string()).collect(),
         env: vec![("GREETING".into(), "hello; $(not run)".into())],
-        ports: vec![],
-        mounts: vec![],
-        restart: RestartPolicy::No,
         memory_mib: Some(32),
         cpus: Some(0.5),
         labels: vec![("team".into(), "web".into())],
-        start: true,
+        ..pier_docker::test_images::request(name, image, command)
     }
 }
 

@@ -136,7 +136,8 @@ XML
 }
 
 tests() {
-  apt_install chromium chromium-driver busybox-static nasm
+  # openssl: the TLS engine test makes its CA and certificates.
+  apt_install chromium chromium-driver busybox-static nasm openssl
   if [ ! -x "$here/end2end/node_modules/.bin/playwright-core" ] && [ ! -d "$here/end2end/node_modules/playwright-core" ]; then
     log "npm ci (end2end)"
     (cd "$here/end2end" && npm ci --silent --no-audit --no-fund)

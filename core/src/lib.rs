@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
+pub mod upload;
 
 use config::Config;
 use events::EventBus;
@@ -86,11 +87,14 @@ impl Core {
         registry.register(Arc::new(compute::removal::DeleteVps { compute: compute.clone() }));
         registry.register(Arc::new(compute::removal::ReinstallVps { create: compute::vps::CreateVps { compute: compute.clone() } }));
         registry.register(Arc::new(compute::snapshots::SnapshotJob { compute: compute.clone() }));
+        let containers = containers::Containers::new(db.clone(), audit.clone(), bus.clone(), config.data_dir().join("container-data"));
+        for kind in [pier_proto::containers::KIND_IMAGE_LOAD, pier_proto::containers::KIND_IMAGE_BUILD, pier_proto::containers::KIND_IMAGE_PULL] {
+            registry.register(Arc::new(containers::images::ImageJob { kind, containers: containers.clone() }));
+        }
         let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
         let sessions = sessions::DbSessionStore::new(db.clone());
         let settings = settings::Settings::new(db.clone());
         let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone(), secrets, settings.clone());
-        let containers = containers::Containers::new(db.clone(), audit.clone(), bus.clone(), config.data_dir().join("container-data"));
         Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute, containers }
     }
 }

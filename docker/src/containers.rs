@@ -15,6 +15,8 @@ pub struct ContainerInfo {
     pub id: String,
     pub name: String,
     pub image: String,
+    /// The image's id (`sha256:…`), whatever name it was created by.
+    pub image_id: String,
     pub state: ContainerState,
     pub status: String,
     pub labels: HashMap<String, String>,
@@ -93,6 +95,7 @@ impl Engine {
                 id: c.id.unwrap_or_default(),
                 name: c.names.unwrap_or_default().first().map(|n| n.trim_start_matches('/').to_string()).unwrap_or_default(),
                 image: c.image.unwrap_or_default(),
+                image_id: c.image_id.unwrap_or_default(),
                 state: ContainerState::parse(&c.state.map(|s| s.to_string()).unwrap_or_default()),
                 status: c.status.unwrap_or_default(),
                 labels: c.labels.unwrap_or_default(),

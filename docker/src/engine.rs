@@ -2,6 +2,7 @@
 
 use crate::error::DockerError;
 use bollard::Docker;
+use std::path::Path;
 
 /// Seconds a request may take before it counts as a failure.
 const TIMEOUT_SECS: u64 = 30;
@@ -29,12 +30,28 @@ impl Engine {
     /// `unix:///var/run/docker.sock` (or a bare path) or `tcp://host:port`. Connecting is lazy:
     /// the first request finds out whether dockerd answers.
     pub fn connect(endpoint: &str) -> Result<Engine, DockerError> {
+        Self::connect_with(endpoint, None)
+    }
+
+    /// Any endpoint Pier supports: `unix://`, `tcp://` (plain HTTP), `tcp+tls://` with the
+    /// client certificate, key and CA from `tls_dir` (`cert.pem`, `key.pem`, `ca.pem`, as
+    /// `docker --tlsverify` uses them).
+    pub fn connect_with(endpoint: &str, tls_dir: Option<&Path>) -> Result<Engine, DockerError> {
         let fail = |e: bollard::errors::Error| DockerError::Connect { endpoint: endpoint.to_string(), message: e.to_string() };
-        let docker = if let Some(addr) = endpoint.strip_prefix("tcp://") {
-            Docker::connect_with_http(&format!("http://{addr}"), TIMEOUT_SECS, bollard::API_DEFAULT_VERSION).map_err(fail)?
+        let version = bollard::API_DEFAULT_VERSION;
+        let docker = if let Some(addr) = endpoint.strip_prefix("tcp+tls://") {
+            let dir = tls_dir.ok_or_else(|| DockerError::Connect { endpoint: endpoint.to_string(), message: "no certificate folder given".into() })?;
+            for f in ["ca.pem", "cert.pem", "key.pem"] {
+                if !dir.join(f).is_file() {
+                    return Err(DockerError::Connect { endpoint: endpoint.to_string(), message: format!("{} is missing", dir.join(f).display()) });
+                }
+            }
+            Docker::connect_with_ssl(addr, &dir.join("key.pem"), &dir.join("cert.pem"), &dir.join("ca.pem"), TIMEOUT_SECS, version).map_err(fail)?
+        } else if let Some(addr) = endpoint.strip_prefix("tcp://") {
+            Docker::connect_with_http(&format!("http://{addr}"), TIMEOUT_SECS, version).map_err(fail)?
         } else {
             let path = endpoint.strip_prefix("unix://").unwrap_or(endpoint);
-            Docker::connect_with_socket(path, TIMEOUT_SECS, bollard::API_DEFAULT_VERSION).map_err(fail)?
+            Docker::connect_with_socket(path, TIMEOUT_SECS, version).map_err(fail)?
         };
         Ok(Engine { docker, endpoint: endpoint.to_string() })
     }

@@ -51,6 +51,18 @@ impl Engine {
         }
     }
 
+    /// Starts a startup script in container `id` (running): `/bin/sh -c script` with the
+    /// container's shell, or with Pier's busybox `sh` when the image has none. The script is one
+    /// argument: it is never pasted into a command line.
+    pub async fn run_script(&self, id: &str, script: &str) -> Result<ExecSession, DockerError> {
+        let argv = match self.stat(id, "/bin/sh").await {
+            Ok(_) => vec!["/bin/sh".to_string(), "-c".into(), script.to_string()],
+            Err(DockerError::NoPath(_)) => vec![self.helper(id).await?, "sh".into(), "-c".into(), script.to_string()],
+            Err(e) => return Err(e),
+        };
+        self.exec(id, argv, false, None).await
+    }
+
     pub async fn resize_exec(&self, exec_id: &str, cols: u16, rows: u16) -> Result<(), DockerError> {
         self.docker
             .resize_exec(exec_id, ResizeExecOptions { h: rows as i32, w: cols as i32 })

@@ -218,19 +218,25 @@ impl Engine {
         if self.run_quiet(id, args.iter().map(|s| s.to_string()).collect()).await? == Some(0) {
             return Ok(());
         }
-        let helper = format!("{HELPER_DIR}/busybox");
-        if self.stat(id, &helper).await.is_err() {
-            let bytes = tokio::fs::read(HELPER_SOURCE).await.map_err(|e| DockerError::Engine(format!("{HELPER_SOURCE} (busybox-static) is needed for containers without rm/mv: {e}")))?;
-            let _ = self.make_dir(id, "/", ".pier").await;
-            let size = bytes.len() as u64;
-            self.put_file(id, HELPER_DIR, "busybox", 0o755, size, futures::stream::once(async move { Ok(Bytes::from(bytes)) })).await?;
-        }
-        let mut argv = vec![helper];
+        let mut argv = vec![self.helper(id).await?];
         argv.extend(args.iter().map(|s| s.to_string()));
         match self.run_quiet(id, argv).await? {
             Some(0) => Ok(()),
             code => Err(DockerError::Engine(format!("{} failed (exit code {code:?})", args[0]))),
         }
+    }
+
+    /// Pier's static busybox inside container `id` (copied in on first use), for images that
+    /// lack a tool Pier needs (`rm`, `mv`, `sh`). Returns its path in the container.
+    pub(crate) async fn helper(&self, id: &str) -> Result<String, DockerError> {
+        let helper = format!("{HELPER_DIR}/busybox");
+        if self.stat(id, &helper).await.is_err() {
+            let bytes = tokio::fs::read(HELPER_SOURCE).await.map_err(|e| DockerError::Engine(format!("{HELPER_SOURCE} (busybox-static) is needed for containers without their own tools: {e}")))?;
+            let _ = self.make_dir(id, "/", ".pier").await;
+            let size = bytes.len() as u64;
+            self.put_file(id, HELPER_DIR, "busybox", 0o755, size, futures::stream::once(async move { Ok(Bytes::from(bytes)) })).await?;
+        }
+        Ok(helper)
     }
 
     /// Runs argv without a TTY, discarding output; returns its exit code.

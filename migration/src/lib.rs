@@ -12,6 +12,7 @@ mod m20261122_000006_vps;
 mod m20261122_000007_vps_runtime;
 mod m20261122_000008_image_access;
 mod m20261122_000009_containers;
+mod m20261202_000010_container_scripts;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_vps_runtime::Migration),
             Box::new(m20261122_000008_image_access::Migration),
             Box::new(m20261122_000009_containers::Migration),
+            Box::new(m20261202_000010_container_scripts::Migration),
         ]
     }
 }

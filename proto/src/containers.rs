@@ -434,3 +434,190 @@ mod tests {
         assert_eq!(ContainerState::parse("exited"), S::Exited);
     }
 }
+
+/// An image on an engine as the images page shows it (staff): which containers use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineImage {
+    pub engine_id: i64,
+    pub id: String,
+    pub tags: Vec<String>,
+    pub size: i64,
+    pub created: i64,
+    /// Names of the containers (running or not) made from it: such an image is not removed.
+    pub used_by: Vec<String>,
+}
+
+/// Build an image from an uploaded context archive (admins). The archive is the request body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageBuild {
+    pub engine_id: Option<i64>,
+    /// `name:tag` to give the result.
+    pub tag: String,
+    /// The Dockerfile's path inside the archive.
+    #[serde(default = "default_dockerfile")]
+    pub dockerfile: String,
+}
+
+fn default_dockerfile() -> String {
+    "Dockerfile".into()
+}
+
+impl ImageBuild {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        validate_image_ref(&self.tag).map_err(|e| ApiError { field: Some("tag".into()), ..e })?;
+        if self.tag.contains('@') {
+            return Err(ApiError::invalid("tag", "A build is tagged name:tag, not with a digest."));
+        }
+        let d = &self.dockerfile;
+        let ok = !d.is_empty()
+            && d.len() <= 255
+            && !d.starts_with('/')
+            && d.split('/').all(|p| !p.is_empty() && p != "." && p != "..")
+            && d.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::invalid("dockerfile", "A relative path inside the archive (like Dockerfile or docker/Dockerfile.prod)."))
+        }
+    }
+}
+
+/// Pull an image from its registry (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImagePull {
+    pub engine_id: Option<i64>,
+    pub reference: String,
+}
+
+impl ImagePull {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        validate_image_ref(&self.reference).map_err(|e| ApiError { field: Some("reference".into()), ..e })
+    }
+}
+
+/// The job kinds of image work (each run shows progress and the engine's own words).
+pub const KIND_IMAGE_LOAD: &str = "container_image.load";
+pub const KIND_IMAGE_BUILD: &str = "container_image.build";
+pub const KIND_IMAGE_PULL: &str = "container_image.pull";
+
+/// Scripts are at most this long; the kept output is the last this many bytes.
+pub const SCRIPT_MAX_BYTES: usize = 64 * 1024;
+pub const SCRIPT_OUTPUT_MAX_BYTES: usize = 64 * 1024;
+
+/// A container's startup script as its owner edits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartupScript {
+    pub script: String,
+    /// Run after every start of the container (off: only "run now").
+    pub enabled: bool,
+}
+
+impl StartupScript {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        if self.script.len() > SCRIPT_MAX_BYTES || self.script.contains('\0') {
+            return Err(ApiError::invalid("script", "A script is up to 64 KiB of text, without NUL."));
+        }
+        if self.enabled && self.script.trim().is_empty() {
+            return Err(ApiError::invalid("script", "Write the script before turning it on."));
+        }
+        Ok(())
+    }
+}
+
+/// The script and its last run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct StartupScriptView {
+    pub script: String,
+    pub enabled: bool,
+    /// `start` or `manual`; `None` before the first run.
+    pub last_trigger: Option<String>,
+    /// RFC 3339 times.
+    pub last_started_at: Option<String>,
+    pub last_finished_at: Option<String>,
+    pub last_exit_code: Option<i64>,
+    /// The tail of the output (stdout and stderr together, as a terminal shows them).
+    pub last_output: String,
+    /// A run is under way now.
+    pub running: bool,
+}
+
+/// What the live topic of a container carries while its script runs (besides stats).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "script", rename_all = "snake_case")]
+pub enum ScriptEvent {
+    Started { trigger: String },
+    Output { text: String },
+    Finished { exit_code: Option<i64>, error: Option<String> },
+}
+
+/// A Docker engine to add (admins): a name and how to reach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewEngine {
+    pub name: String,
+    /// `unix:///path`, `tcp://host:port` (no encryption: loopback or a private network only),
+    /// or `tcp+tls://host:port` (client certificate from `tls_dir`).
+    pub endpoint: String,
+    /// For `tcp+tls://`: a folder on the panel's machine with `ca.pem`, `cert.pem`, `key.pem`.
+    pub tls_dir: Option<String>,
+}
+
+impl NewEngine {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let n = &self.name;
+        if !(1..=40).contains(&n.len()) || !n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+            return Err(ApiError::invalid("name", "1–40 letters, digits, '.', '_' or '-'."));
+        }
+        let e = &self.endpoint;
+        let safe = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '@' | '/' | '[' | ']'));
+        let host_port = |s: &str| s.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0)) && !s.contains('/') && safe(s);
+        let ok = if let Some(path) = e.strip_prefix("unix://") {
+            path.starts_with('/') && !path.split('/').any(|p| p == "..") && safe(path)
+        } else if let Some(addr) = e.strip_prefix("tcp+tls://").or_else(|| e.strip_prefix("tcp://")) {
+            host_port(addr)
+        } else {
+            false
+        };
+        if !ok {
+            return Err(ApiError::invalid("endpoint", "unix:///var/run/docker.sock, tcp://host:2375 or tcp+tls://host:2376."));
+        }
+        match (e.starts_with("tcp+tls://"), &self.tls_dir) {
+            (true, None) => Err(ApiError::invalid("tls_dir", "A TLS engine needs the folder with ca.pem, cert.pem and key.pem.")),
+            (true, Some(d)) if !d.starts_with('/') || d.split('/').any(|p| p == "..") || d.contains('\0') => Err(ApiError::invalid("tls_dir", "An absolute folder path on this machine.")),
+            (false, Some(_)) => Err(ApiError::invalid("tls_dir", "Only tcp+tls:// engines use a certificate folder.")),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod image_and_script_tests {
+    use super::*;
+
+    #[test]
+    fn builds_pulls_scripts_and_engines_are_checked_at_the_boundary() {
+        let build = |tag: &str, dockerfile: &str| ImageBuild { engine_id: None, tag: tag.into(), dockerfile: dockerfile.into() }.validate().map_err(|e| e.field.unwrap_or_default());
+        assert!(build("app:1", "Dockerfile").is_ok() && build("team/app:v2", "docker/Dockerfile.prod").is_ok());
+        assert_eq!(build("app@sha256:00", "Dockerfile"), Err("tag".into()));
+        assert_eq!(build("bad tag", "Dockerfile"), Err("tag".into()));
+        for d in ["/etc/passwd", "../Dockerfile", "a/../../b", "", "a b"] {
+            assert_eq!(build("app:1", d), Err("dockerfile".into()), "{d:?}");
+        }
+        assert!(ImagePull { engine_id: None, reference: "busybox:1.36".into() }.validate().is_ok());
+        assert_eq!(ImagePull { engine_id: None, reference: "rm -rf".into() }.validate().unwrap_err().field.as_deref(), Some("reference"));
+
+        assert!(StartupScript { script: "echo hi".into(), enabled: true }.validate().is_ok());
+        assert!(StartupScript { script: String::new(), enabled: false }.validate().is_ok());
+        assert!(StartupScript { script: " ".into(), enabled: true }.validate().is_err());
+        assert!(StartupScript { script: "x".repeat(SCRIPT_MAX_BYTES + 1), enabled: false }.validate().is_err());
+
+        let engine = |e: &str, tls: Option<&str>| NewEngine { name: "edge-1".into(), endpoint: e.into(), tls_dir: tls.map(str::to_string) }.validate().map_err(|e| e.field.unwrap_or_default());
+        assert!(engine("unix:///var/run/docker.sock", None).is_ok());
+        assert!(engine("tcp://127.0.0.1:2375", None).is_ok());
+        assert!(engine("tcp+tls://docker.lan:2376", Some("/etc/pier/docker-tls")).is_ok());
+        assert_eq!(engine("tcp+tls://docker.lan:2376", None), Err("tls_dir".into()));
+        assert_eq!(engine("tcp://127.0.0.1:2375", Some("/x")), Err("tls_dir".into()));
+        for bad in ["http://x:1", "tcp://host", "tcp://host:0", "tcp://h:1/path", "unix://relative", "unix:///a/../b", "ssh://deploy@host", "tcp://a b:1"] {
+            assert_eq!(engine(bad, None), Err("endpoint".into()), "{bad:?}");
+        }
+    }
+}

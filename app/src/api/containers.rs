@@ -56,3 +56,53 @@ pub async fn adopt_container(id: String, owner_id: i64) -> Result<wire::Containe
     let (actor, ctx) = ssr::actor()?;
     Ok(ssr::core()?.containers.adopt_container(&actor, &id, owner_id, &ctx).await?)
 }
+
+#[server(prefix = "/api/fn", endpoint = "add_engine", input = Json)]
+pub async fn add_engine(engine: wire::NewEngine) -> Result<wire::EngineView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.containers.add_engine(&actor, engine, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "remove_engine", input = Json)]
+pub async fn remove_engine(id: i64) -> Result<(), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.containers.remove_engine(&actor, id, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "engine_images", input = Json)]
+pub async fn engine_images(engine_id: Option<i64>) -> Result<Vec<wire::EngineImage>, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.containers.engine_images(&actor, engine_id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "remove_engine_image", input = Json)]
+pub async fn remove_engine_image(engine_id: Option<i64>, image: String) -> Result<(), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.containers.remove_image(&actor, engine_id, &image, &ctx).await?)
+}
+
+/// Queues a pull; returns the job id (its progress arrives on the jobs feed).
+#[server(prefix = "/api/fn", endpoint = "pull_engine_image", input = Json)]
+pub async fn pull_engine_image(pull: wire::ImagePull) -> Result<i64, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    let core = ssr::core()?;
+    Ok(core.containers.pull_image(&core.jobs, &actor, pull, &ctx).await?.id)
+}
+
+#[server(prefix = "/api/fn", endpoint = "startup_script", input = Json)]
+pub async fn startup_script(id: String) -> Result<wire::StartupScriptView, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.containers.startup_script(&actor, &id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "save_startup_script", input = Json)]
+pub async fn save_startup_script(id: String, script: wire::StartupScript) -> Result<wire::StartupScriptView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.containers.save_startup_script(&actor, &id, script, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "run_startup_script", input = Json)]
+pub async fn run_startup_script(id: String) -> Result<wire::StartupScriptView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.containers.run_startup_script(&actor, &id, &ctx).await?)
+}

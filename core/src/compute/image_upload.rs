@@ -9,19 +9,14 @@ use crate::actor::{policy, Actor};
 use crate::audit::{Outcome, RequestContext};
 use crate::entity::image;
 use crate::jobs::Jobs;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use pier_proto::compute::{ImageView, NewImage};
 use pier_proto::ApiError;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::path::Path;
-use tokio::io::AsyncWriteExt;
 
 /// Uploads larger than this are refused (cloud images are a few hundred MB; whole disks more).
 pub const UPLOAD_MAX_BYTES: u64 = 64 << 30;
-
-fn too_large(max: u64) -> ComputeError {
-    ComputeError::Invalid(ApiError::invalid("file", format!("The file is larger than the {} GiB upload limit.", max >> 30)))
-}
 
 impl Compute {
     /// Streams `body` into `dir` and registers it with `meta` (its `path` is ignored). Returns
@@ -44,27 +39,14 @@ impl Compute {
         if image::Entity::find().filter(image::Column::Name.eq(meta.name.clone())).one(&self.db).await?.is_some() {
             return Err(ComputeError::Invalid(ApiError { code: pier_proto::ErrorCode::Conflict, message: format!("An image named {:?} exists.", meta.name), field: Some("name".into()) }));
         }
-        match declared {
-            None => return Err(ComputeError::Invalid(ApiError::invalid("file", "The upload must say its length (Content-Length)."))),
-            Some(n) if n > max => return Err(too_large(max)),
-            Some(0) => return Err(ComputeError::Invalid(ApiError::invalid("file", "The file is empty."))),
-            Some(_) => {}
-        }
-        tokio::fs::create_dir_all(dir).await.map_err(|e| ComputeError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
-        let partial = dir.join(format!(".upload-{}", uuid::Uuid::new_v4().simple()));
-        let written = self.receive(&partial, max, body).await;
-        let received = match written {
-            Ok(n) => n,
+        crate::upload::check_declared(declared, max)?;
+        let partial = match crate::upload::receive(dir, declared, max, body).await {
+            Ok(p) => p,
             Err(e) => {
-                let _ = tokio::fs::remove_file(&partial).await;
                 self.audit.record(actor, "image.upload", &meta.name, Outcome::Failure, ctx, &e.to_string()).await;
                 return Err(e);
             }
         };
-        if Some(received) != declared {
-            let _ = tokio::fs::remove_file(&partial).await;
-            return Err(ComputeError::Invalid(ApiError::invalid("file", format!("The upload ended after {received} of {} bytes; try again.", declared.unwrap_or(0)))));
-        }
         tokio::fs::rename(&partial, &file).await.map_err(|e| ComputeError::Unavailable(format!("cannot store the upload: {e}")))?;
         match self.register_image(jobs, actor, meta, ctx).await {
             Ok(done) => Ok(done),
@@ -73,27 +55,5 @@ impl Compute {
                 Err(e)
             }
         }
-    }
-
-    async fn receive<S, T, E>(&self, partial: &Path, max: u64, mut body: S) -> Result<u64>
-    where
-        S: Stream<Item = std::result::Result<T, E>> + Unpin,
-        T: AsRef<[u8]>,
-        E: std::fmt::Display,
-    {
-        let io = |e: std::io::Error| ComputeError::Unavailable(format!("writing the upload failed: {e}"));
-        let mut out = tokio::fs::OpenOptions::new().write(true).create_new(true).open(partial).await.map_err(io)?;
-        let mut received = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| ComputeError::Invalid(ApiError::invalid("file", format!("The upload was interrupted: {e}"))))?;
-            let bytes = chunk.as_ref();
-            received += bytes.len() as u64;
-            if received > max {
-                return Err(too_large(max));
-            }
-            out.write_all(bytes).await.map_err(io)?;
-        }
-        out.sync_all().await.map_err(io)?;
-        Ok(received)
     }
 }

@@ -27,7 +27,7 @@ impl Containers {
     /// Checks the change (owner or admin) and returns the engine and the container's name.
     async fn writable(&self, actor: &Actor, id: &str, action: &str, ctx: &RequestContext) -> Result<(Engine, String)> {
         let (view, e) = self.operable(actor, id, action, ctx).await?;
-        Ok((self.engine(&e.endpoint)?, view.name))
+        Ok((self.engine(&e)?, view.name))
     }
 
     async fn record_change(&self, actor: &Actor, id: &str, action: &str, ctx: &RequestContext, detail: String) {

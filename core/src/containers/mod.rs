@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex};
 
 pub mod engines;
 pub mod files;
+pub mod images;
+pub mod scripts;
 pub mod stats;
 pub mod sync;
 
@@ -40,6 +42,10 @@ impl From<DockerError> for ContainersError {
 
 pub type Result<T> = std::result::Result<T, ContainersError>;
 
+/// An engine that lists nothing within this is left out of a listing (it shows as unreachable
+/// on the engines card).
+const LIST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct Containers {
     db: DatabaseConnection,
@@ -49,21 +55,25 @@ pub struct Containers {
     bind_root: PathBuf,
     engines: Arc<Mutex<HashMap<String, Engine>>>,
     stats: stats::ContainerStatsStore,
+    /// Records (`containers.id`) whose startup script runs now: one run at a time each.
+    scripts_running: Arc<Mutex<std::collections::HashSet<i64>>>,
 }
 
 impl Containers {
     pub fn new(db: DatabaseConnection, audit: Audit, bus: EventBus, bind_root: PathBuf) -> Self {
-        Self { db, audit, bus, bind_root, engines: Default::default(), stats: Default::default() }
+        Self { db, audit, bus, bind_root, engines: Default::default(), stats: Default::default(), scripts_running: Default::default() }
     }
 
-    /// The engine client for `endpoint` (clients connect lazily and are cheap to keep).
-    pub(super) fn engine(&self, endpoint: &str) -> Result<Engine> {
+    /// The client for engine `row` (clients connect lazily and are cheap to keep; one per
+    /// endpoint and certificate folder, so an edited engine gets a new one).
+    pub(super) fn engine(&self, row: &engine::Model) -> Result<Engine> {
+        let key = format!("{}|{}", row.endpoint, row.tls_dir.as_deref().unwrap_or_default());
         let mut open = self.engines.lock().expect("not poisoned");
-        if let Some(e) = open.get(endpoint) {
+        if let Some(e) = open.get(&key) {
             return Ok(e.clone());
         }
-        let e = Engine::connect(endpoint)?;
-        open.insert(endpoint.to_string(), e.clone());
+        let e = Engine::connect_with(&row.endpoint, row.tls_dir.as_deref().map(std::path::Path::new))?;
+        open.insert(key, e.clone());
         Ok(e)
     }
 
@@ -72,13 +82,21 @@ impl Containers {
     pub async fn list_containers(&self, actor: &Actor) -> Result<Vec<ContainerView>> {
         let all = policy::may_read_all_containers(actor);
         let rows = container::Entity::find().all(&self.db).await?;
+        let owners: HashMap<(i64, &str), Option<i64>> = rows.iter().map(|r| ((r.engine_id, r.docker_id.as_str()), r.owner_id)).collect();
         let names: HashMap<i64, String> = user::Entity::find().all(&self.db).await?.into_iter().map(|u| (u.id, u.username)).collect();
+        let engines = engine::Entity::find().order_by_asc(engine::Column::Id).all(&self.db).await?;
+        // Engines are asked together, each for at most LIST_TIMEOUT: one that is down or slow
+        // costs the page that long once, and its containers are left out.
+        let listings = futures::future::join_all(engines.iter().map(|e| async move {
+            let client = self.engine(e).ok()?;
+            tokio::time::timeout(LIST_TIMEOUT, client.list_containers()).await.ok()?.ok()
+        }))
+        .await;
         let mut out = Vec::new();
-        for e in engine::Entity::find().order_by_asc(engine::Column::Id).all(&self.db).await? {
-            let Ok(listed) = self.engine(&e.endpoint)?.list_containers().await else { continue };
+        for (e, listed) in engines.iter().zip(listings) {
+            let Some(listed) = listed else { continue };
             for c in listed {
-                let row = rows.iter().find(|r| r.engine_id == e.id && r.docker_id == c.id);
-                let owner_id = row.and_then(|r| r.owner_id);
+                let owner_id = owners.get(&(e.id, c.id.as_str())).copied().flatten();
                 if !all && (owner_id.is_none() || owner_id != actor.user_id()) {
                     continue;
                 }
@@ -129,7 +147,7 @@ impl Containers {
         }
         let e = self.engine_row(new.engine_id).await?;
         let labels = HashMap::from([(LABEL_MANAGED.to_string(), "true".to_string()), (LABEL_OWNER.to_string(), user_id.to_string())]);
-        let made = self.engine(&e.endpoint)?.create_container(&new, labels).await;
+        let made = self.engine(&e)?.create_container(&new, labels).await;
         let id = match made {
             Ok(id) => id,
             Err(err) => {
@@ -153,7 +171,7 @@ impl Containers {
         self.view(actor, &id).await
     }
 
-    async fn view(&self, actor: &Actor, id: &str) -> Result<ContainerView> {
+    pub(super) async fn view(&self, actor: &Actor, id: &str) -> Result<ContainerView> {
         self.list_containers(actor).await?.into_iter().find(|c| c.id == id).ok_or_else(|| ContainersError::NotFound(format!("Container {}", short(id))))
     }
 
@@ -163,7 +181,7 @@ impl Containers {
         validate_container_id(id).map_err(ContainersError::Invalid)?;
         let view = self.view(actor, id).await?;
         let e = self.engine_row(Some(view.engine_id)).await?;
-        Ok((self.engine(&e.endpoint)?, view))
+        Ok((self.engine(&e)?, view))
     }
 
     /// Checks and records the start of a terminal session: owner or admin, from a browser
@@ -181,7 +199,7 @@ impl Containers {
             return Err(ContainersError::Conflict(format!("{} is {}; start it to open a terminal.", view.name, view.state.as_str())));
         }
         self.audit.record(actor, "container.exec", &format!("container:{}", short(id)), Outcome::Success, ctx, &format!("{}: {}", view.name, command.join(" "))).await;
-        Ok((self.engine(&e.endpoint)?, view))
+        Ok((self.engine(&e)?, view))
     }
 
     pub async fn exec_ended(&self, actor: &Actor, view: &ContainerView, exit_code: Option<i64>, ctx: &RequestContext) {
@@ -212,7 +230,7 @@ impl Containers {
         if !action.allowed_from(view.state) {
             return Err(ContainersError::Conflict(format!("{} is {}; it cannot {} now.", view.name, view.state.as_str(), action.as_str())));
         }
-        let done = self.engine(&e.endpoint)?.act(&view.id, action).await;
+        let done = self.engine(&e)?.act(&view.id, action).await;
         let outcome = if done.is_ok() { Outcome::Success } else { Outcome::Failure };
         self.audit.record(actor, &audit_action, &format!("container:{}", short(id)), outcome, ctx, &view.name).await;
         done?;
@@ -223,7 +241,7 @@ impl Containers {
     pub async fn change_container(&self, actor: &Actor, id: &str, change: ContainerChange, ctx: &RequestContext) -> Result<ContainerView> {
         change.validate().map_err(ContainersError::Invalid)?;
         let (view, e) = self.operable(actor, id, "container.update", ctx).await?;
-        let engine = self.engine(&e.endpoint)?;
+        let engine = self.engine(&e)?;
         if change.memory_mib.is_some() || change.cpus.is_some() || change.restart.is_some() {
             engine.update_container(&view.id, &change).await?;
         }
@@ -275,11 +293,19 @@ impl Containers {
         }
         // The record goes first, so the engine's "destroy" event is not taken for a removal
         // outside Pier; it comes back if Docker refuses.
+        // Its startup script goes with the record (cascade) and comes back with it.
         let row = container::Entity::find().filter(container::Column::DockerId.eq(&view.id)).one(&self.db).await?;
+        let script = match &row {
+            Some(r) => crate::entity::container_script::Entity::find().filter(crate::entity::container_script::Column::ContainerId.eq(r.id)).one(&self.db).await?,
+            None => None,
+        };
         container::Entity::delete_many().filter(container::Column::DockerId.eq(&view.id)).exec(&self.db).await?;
-        if let Err(err) = self.engine(&e.endpoint)?.remove_container(&view.id, volumes).await {
+        if let Err(err) = self.engine(&e)?.remove_container(&view.id, volumes).await {
             if let Some(row) = row {
                 let _ = container::ActiveModel::from(row).insert(&self.db).await;
+                if let Some(script) = script {
+                    let _ = crate::entity::container_script::ActiveModel::from(script).insert(&self.db).await;
+                }
             }
             return Err(err.into());
         }

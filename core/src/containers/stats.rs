@@ -93,7 +93,7 @@ impl Containers {
         let owners: HashMap<String, Option<i64>> = container::Entity::find().all(&self.db).await.unwrap_or_default().into_iter().map(|r| (r.docker_id, r.owner_id)).collect();
         let mut running_ids = Vec::new();
         for e in engine::Entity::find().all(&self.db).await.unwrap_or_default() {
-            let Ok(client) = self.engine(&e.endpoint) else { continue };
+            let Ok(client) = self.engine(&e) else { continue };
             let Ok(Ok(list)) = tokio::time::timeout(EVERY, client.list_containers()).await else { continue };
             let running: Vec<_> = list.into_iter().filter(|c| c.state == ContainerState::Running).collect();
             // Concurrently per engine: dockerd answers each in a few ms.

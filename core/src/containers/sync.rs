@@ -54,7 +54,7 @@ impl Containers {
         let mut backoff = Duration::from_secs(1);
         loop {
             let Ok(Some(e)) = engine::Entity::find_by_id(engine_id).one(&self.db).await else { return };
-            let Ok(client) = self.engine(&e.endpoint) else { return };
+            let Ok(client) = self.engine(&e) else { return };
             // Subscribe first, then reconcile: a change between the two is seen by both, never by neither.
             let mut events = Box::pin(client.container_events());
             match self.reconcile(&e).await {
@@ -90,7 +90,7 @@ impl Containers {
 
     /// Drops the records of containers the engine no longer has.
     pub async fn reconcile(&self, e: &engine::Model) -> Result<()> {
-        let present: HashSet<String> = self.engine(&e.endpoint)?.list_containers().await?.into_iter().map(|c| c.id).collect();
+        let present: HashSet<String> = self.engine(&e)?.list_containers().await?.into_iter().map(|c| c.id).collect();
         for row in container::Entity::find().filter(container::Column::EngineId.eq(e.id)).all(&self.db).await? {
             if !present.contains(&row.docker_id) {
                 self.forget(&row, "it no longer exists on the engine").await?;
@@ -119,6 +119,12 @@ impl Containers {
             if let Some(row) = &row {
                 // Pier's own delete removes the row first; only removals outside Pier get here.
                 let _ = self.forget(row, "it was removed outside Pier").await;
+            }
+        }
+        if ev.action == "start" {
+            if let Some(row) = row.clone() {
+                let this = self.clone();
+                tokio::spawn(async move { this.run_after_start(&row).await });
             }
         }
         let audience = match row.as_ref().and_then(|r| r.owner_id) {

@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
-    /// `unix:///var/run/docker.sock` or `tcp://host:port`.
+    /// `unix:///var/run/docker.sock`, `tcp://host:port`, or `tcp+tls://host:port`.
     pub endpoint: String,
     /// connected | unreachable | unknown
     pub status: String,
@@ -16,6 +16,8 @@ pub struct Model {
     pub info: Option<String>,
     pub checked_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// For `tcp+tls://` endpoints: the folder holding `ca.pem`, `cert.pem` and `key.pem`.
+    pub tls_dir: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 pub mod api_token;
 pub mod audit;
 pub mod container;
+pub mod container_script;
 pub mod engine;
 pub mod host;
 pub mod image;

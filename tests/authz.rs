@@ -202,6 +202,19 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "GET /api/v1/users/{victim}", body: none, allowed: READERS },
         Row { endpoint: "PATCH /api/v1/users/{victim}", body: |_, _| json!({"role": "billing"}), allowed: ADMIN },
         Row { endpoint: "DELETE /api/v1/users/{victim}?confirm={name}", body: none, allowed: ADMIN },
+        // Engines and their images (engine 1 is the local one): staff read, admins change. The
+        // fixture container keeps Pier managing containers on engine 1 and uses the busybox
+        // image, so the admin's removals answer 409 (not a refusal) and change nothing.
+        Row { endpoint: "fn:add_engine", body: |w, role| json!({"engine": {"name": format!("fn-{role}-{}", w.n), "endpoint": format!("tcp://127.0.0.1:{}", 20000 + w.n), "tls_dir": null}}), allowed: ADMIN },
+        Row { endpoint: "fn:remove_engine", body: |_, _| json!({"id": 1}), allowed: ADMIN },
+        Row { endpoint: "fn:engine_images", body: |_, _| json!({"engine_id": 1}), allowed: STAFF },
+        Row { endpoint: "fn:remove_engine_image", body: |_, _| json!({"engine_id": 1, "image": pier_docker::test_images::BUSYBOX}), allowed: ADMIN },
+        Row { endpoint: "fn:pull_engine_image", body: |_, _| json!({"pull": {"engine_id": 1, "reference": "127.0.0.1:9/authz/nothing:1"}}), allowed: ADMIN },
+        // The admin's container's startup script: the owner and staff read it; the owner runs it.
+        Row { endpoint: "fn:get_container", body: |w, _| json!({"id": w.container}), allowed: STAFF },
+        Row { endpoint: "fn:startup_script", body: |w, _| json!({"id": w.container}), allowed: STAFF },
+        Row { endpoint: "fn:save_startup_script", body: |w, _| json!({"id": w.container, "script": {"script": "echo hi", "enabled": false}}), allowed: ADMIN },
+        Row { endpoint: "fn:run_startup_script", body: |w, _| json!({"id": w.container}), allowed: ADMIN },
         Row { endpoint: "GET /api/v1/audit", body: none, allowed: ALL },
         Row { endpoint: "GET /api/v1/hosts", body: none, allowed: STAFF },
         Row { endpoint: "GET /api/v1/plans", body: none, allowed: ALL },
@@ -209,6 +222,18 @@ fn matrix() -> Vec<Row> {
         // The body is not an image: the upload is stored and its check job fails later.
         Row { endpoint: "PUT /api/v1/images/upload?name=up{n}&os_family=other&min_disk_gb=1", body: |_, _| json!({"not": "an image"}), allowed: ADMIN },
         Row { endpoint: "GET /api/v1/engines", body: none, allowed: STAFF },
+        Row { endpoint: "POST /api/v1/engines", body: |w, role| json!({"name": format!("rest-{role}-{}", w.n), "endpoint": format!("tcp://127.0.0.1:{}", 30000 + w.n)}), allowed: ADMIN },
+        Row { endpoint: "DELETE /api/v1/engines/1", body: none, allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/engines/1/images", body: none, allowed: STAFF },
+        Row { endpoint: "DELETE /api/v1/engines/1/images?image=pier-test%2Fbusybox%3A1", body: none, allowed: ADMIN },
+        // Not archives: the uploads are stored and their jobs fail later.
+        Row { endpoint: "PUT /api/v1/engines/1/images/load", body: |_, _| json!({"not": "a saved image"}), allowed: ADMIN },
+        Row { endpoint: "PUT /api/v1/engines/1/images/build?tag=authz/built:{n}", body: |_, _| json!({"not": "a context"}), allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/engines/1/images/pull", body: |_, _| json!({"reference": "127.0.0.1:9/authz/nothing:1"}), allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/containers/{container}", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/containers/{container}/script", body: none, allowed: STAFF },
+        Row { endpoint: "PUT /api/v1/containers/{container}/script", body: |_, _| json!({"script": "echo hi", "enabled": false}), allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/containers/{container}/script/run", body: none, allowed: ADMIN },
         Row { endpoint: "GET /api/v1/containers", body: none, allowed: ALL },
         Row { endpoint: "GET /api/v1/containers/images", body: none, allowed: ALL },
         Row { endpoint: "POST /api/v1/containers", body: |w, role| container_request(&format!("rest-{role}-{}", w.n)), allowed: ALL },
@@ -275,7 +300,7 @@ fn request(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &
         "GET" => c.get(url),
         "PATCH" => c.patch(url).json(&body),
         "DELETE" => c.delete(url),
-        "PUT" if path.contains("/files/text") => c.put(url).json(&body),
+        "PUT" if path.contains("/files/text") || path.ends_with("/script") => c.put(url).json(&body),
         "PUT" => c.put(url).body(body.to_string()),
         _ => c.post(url).json(&body),
     }

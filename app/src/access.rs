@@ -69,6 +69,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("remove_engine_image", Access::Write),
     ("pull_engine_image", Access::Write),
     ("startup_script", Access::Read),
+    ("get_container", Access::Read),
     ("save_startup_script", Access::Write),
     ("run_startup_script", Access::Write),
     ("create_vps", Access::Write),

@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/vps") view=pages::vps::VpsPage/>
                     <Route path=path!("/vps/:id") view=pages::vps::detail::VpsDetailPage/>
                     <Route path=path!("/containers") view=pages::containers::ContainersPage/>
+                    <Route path=path!("/containers/:id") view=pages::containers::detail::ContainerDetailPage/>
                     <Route path=path!("/sites") view=|| view! { <pages::upcoming::Upcoming area="sites"/> }/>
                     <Route path=path!("/certificates") view=|| view! { <pages::upcoming::Upcoming area="certificates"/> }/>
                     <Route path=path!("/monitoring") view=|| view! { <pages::upcoming::Upcoming area="monitoring"/> }/>

@@ -26,7 +26,7 @@ pub fn routes() -> Router<ServerState> {
         .route("/containers/{id}/script/run", post(run_script))
         .route("/containers", get(list_containers).post(create_container))
         .route("/containers/images", get(list_images))
-        .route("/containers/{id}", axum::routing::delete(delete_container))
+        .route("/containers/{id}", get(get_container).delete(delete_container))
         .route("/containers/{id}/action", post(act))
         .route("/containers/{id}/logs", get(super::container_logs::stream))
         .route("/containers/{id}/logs.txt", get(super::container_logs::download))
@@ -171,4 +171,8 @@ async fn save_script(State(s): State<ServerState>, Signed(actor, ctx): Signed, P
 
 async fn run_script(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
     Ok((StatusCode::ACCEPTED, Json(s.core.containers.run_startup_script(&actor, &id, &ctx).await?)))
+}
+
+async fn get_container(State(s): State<ServerState>, Signed(actor, _): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.containers.get_container(&actor, &id).await?))
 }

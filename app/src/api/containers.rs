@@ -106,3 +106,9 @@ pub async fn run_startup_script(id: String) -> Result<wire::StartupScriptView, A
     let (actor, ctx) = ssr::actor()?;
     Ok(ssr::core()?.containers.run_startup_script(&actor, &id, &ctx).await?)
 }
+
+#[server(prefix = "/api/fn", endpoint = "get_container", input = Json)]
+pub async fn get_container(id: String) -> Result<wire::ContainerView, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.containers.get_container(&actor, &id).await?)
+}

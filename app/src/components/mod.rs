@@ -9,3 +9,4 @@ pub mod progress;
 pub mod shell;
 pub mod theme;
 pub mod toast;
+pub mod upload;

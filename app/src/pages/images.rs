@@ -238,21 +238,9 @@ fn ImageForm(on_saved: Callback<()>) -> impl IntoView {
     }
 }
 
-/// Sends the chosen file to `PUT /api/v1/images/upload` with the image's details in the query,
-/// showing the upload's progress (XMLHttpRequest reports it; fetch does not).
-#[cfg(feature = "hydrate")]
+/// Sends the chosen file to `PUT /api/v1/images/upload` with the image's details in the query.
 fn start_upload(meta: NewImage, progress: RwSignal<Option<u8>>, error: RwSignal<Option<ApiError>>, done: Callback<String>) {
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
-    let file = document()
-        .get_element_by_id("img-file")
-        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-        .and_then(|i| i.files())
-        .and_then(|f| f.get(0));
-    let Some(file) = file else {
-        return error.set(Some(ApiError::invalid("file", "Choose the image file to upload.")));
-    };
-    let q = |s: &str| String::from(js_sys::encode_uri_component(s));
+    use crate::components::upload::{put_chosen_file, query_value as q};
     let mut url = format!(
         "/api/v1/images/upload?name={}&os_family={}&os_version={}&default_user={}&min_disk_gb={}",
         q(&meta.name), q(&meta.os_family), q(&meta.os_version), q(&meta.default_user), meta.min_disk_gb
@@ -264,40 +252,11 @@ fn start_upload(meta: NewImage, progress: RwSignal<Option<u8>>, error: RwSignal<
         let users: Vec<String> = meta.users.iter().map(|u| u.to_string()).collect();
         url.push_str(&format!("&public=false&users={}", users.join(",")));
     }
-    let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return };
-    if xhr.open("PUT", &url).is_err() {
-        return;
-    }
-    progress.set(Some(0));
-    let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-        if e.length_computable() && e.total() > 0.0 {
-            progress.set(Some((e.loaded() * 100.0 / e.total()).min(100.0) as u8));
-        }
+    let answered = Callback::new(move |r: Result<serde_json::Value, ApiError>| match r {
+        Ok(v) => done.run(format!("Uploaded {}; checking it (job #{}).", v["image"]["name"].as_str().unwrap_or("the image"), v["job"])),
+        Err(e) => error.set(Some(e)),
     });
-    if let Ok(up) = xhr.upload() {
-        up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-    }
-    let answer = xhr.clone();
-    let on_end = Closure::<dyn FnMut()>::new(move || {
-        progress.set(None);
-        let status = answer.status().unwrap_or(0);
-        let body = answer.response_text().ok().flatten().unwrap_or_default();
-        if (200..300).contains(&status) {
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            done.run(format!("Uploaded {}; checking it (job #{}).", v["image"]["name"].as_str().unwrap_or("the image"), v["job"]));
-        } else {
-            let e = serde_json::from_str::<ApiError>(&body).unwrap_or_else(|_| ApiError::invalid("file", format!("The upload failed ({status}); check the connection and try again.")));
-            error.set(Some(e));
-        }
-    });
-    xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
-    // One upload at a time, rarely: the two small handlers live as long as the page.
-    on_progress.forget();
-    on_end.forget();
-    if xhr.send_with_opt_blob(Some(&file)).is_err() {
-        progress.set(None);
+    if let Err(e) = put_chosen_file("img-file", &url, "file", progress, answered) {
+        error.set(Some(e));
     }
 }
-
-#[cfg(not(feature = "hydrate"))]
-fn start_upload(_: NewImage, _: RwSignal<Option<u8>>, _: RwSignal<Option<ApiError>>, _: Callback<String>) {}

@@ -171,6 +171,12 @@ impl Containers {
         self.view(actor, &id).await
     }
 
+    /// One container `actor` may see (another person's is "not found").
+    pub async fn get_container(&self, actor: &Actor, id: &str) -> Result<ContainerView> {
+        validate_container_id(id).map_err(ContainersError::Invalid)?;
+        self.view(actor, id).await
+    }
+
     pub(super) async fn view(&self, actor: &Actor, id: &str) -> Result<ContainerView> {
         self.list_containers(actor).await?.into_iter().find(|c| c.id == id).ok_or_else(|| ContainersError::NotFound(format!("Container {}", short(id))))
     }

@@ -1,8 +1,12 @@
-//! Containers: cards with state, ports and the actions that fit (owners and admins), a create
-//! form from the engine's local images, delete with the name typed again; staff also see the
-//! engines and containers made outside Pier (unmanaged).
+//! Containers: cards with state, ports and the actions that fit (owners and admins), filters,
+//! a create form from the engine's local images, delete with the name typed again; staff also
+//! see the engines, their images and containers made outside Pier (unmanaged). One container's
+//! page with tabs is `detail`; engines and images are `platform`.
 
-use crate::api::containers::{adopt_container, change_container, container_action, container_images, create_container, delete_container, list_containers, list_engines};
+pub mod detail;
+pub mod platform;
+
+use crate::api::containers::{adopt_container, container_action, container_images, create_container, delete_container, list_containers, list_engines};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::empty::EmptyState;
 use crate::components::error_box::ErrorBox;
@@ -15,11 +19,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use pier_proto::accounts::Role;
-use pier_proto::containers::{stats_topic, ContainerAction, ContainerChange, ContainerState, ContainerStats, ContainerView, NewContainer, PortMapping, Protocol, RestartPolicy};
+use pier_proto::containers::{stats_topic, ContainerAction, ContainerState, ContainerStats, ContainerView, Mount, NewContainer, PortMapping, Protocol, RestartPolicy};
 use pier_proto::live::Topic;
 use pier_proto::ApiError;
 
-fn state_class(s: ContainerState) -> &'static str {
+pub(super) fn state_class(s: ContainerState) -> &'static str {
     match s {
         ContainerState::Running => "badge badge-succeeded",
         ContainerState::Restarting | ContainerState::Removing => "badge badge-running",
@@ -28,7 +32,7 @@ fn state_class(s: ContainerState) -> &'static str {
     }
 }
 
-fn button_class(a: ContainerAction) -> &'static str {
+pub(super) fn button_class(a: ContainerAction) -> &'static str {
     match a {
         ContainerAction::Start | ContainerAction::Unpause => "button small power-start",
         ContainerAction::Stop | ContainerAction::Kill => "button small power-stop",
@@ -36,7 +40,7 @@ fn button_class(a: ContainerAction) -> &'static str {
     }
 }
 
-fn label(a: ContainerAction) -> &'static str {
+pub(super) fn label(a: ContainerAction) -> &'static str {
     match a {
         ContainerAction::Start => "Start",
         ContainerAction::Stop => "Stop",
@@ -47,7 +51,7 @@ fn label(a: ContainerAction) -> &'static str {
     }
 }
 
-fn ports_text(ports: &[PortMapping]) -> String {
+pub(super) fn ports_text(ports: &[PortMapping]) -> String {
     if ports.is_empty() {
         return "none".into();
     }
@@ -70,6 +74,11 @@ pub fn ContainersPage() -> impl IntoView {
     let reload = Callback::new(move |_| version.update(|v| *v += 1));
     let list = Resource::new(move || version.get(), |_| list_containers());
     let filter = RwSignal::new(String::new());
+    let state_filter = RwSignal::new(String::new());
+    let owner_filter = RwSignal::new(String::new());
+    let engine_filter = RwSignal::new(String::new());
+    // Staff see every engine (for the engine filter and the engines card); others need none.
+    let engines = Resource::new(move || is_staff(), |staff| async move { if staff { list_engines().await.unwrap_or_default() } else { Vec::new() } });
     // Docker's own events (started, died, removed — also by `docker` outside Pier) refresh the
     // list; a burst of them (create + start) reloads once.
     let pending = RwSignal::new(false);
@@ -85,11 +94,31 @@ pub fn ContainersPage() -> impl IntoView {
             <h1>"Containers"</h1>
             <p class="muted">"Docker containers you own. Ports are published on 127.0.0.1 unless you choose otherwise."</p>
         </div>
-        <Show when=is_staff><Engines/></Show>
+        <Show when=is_staff><platform::EnginesCard engines/><platform::ImagesCard engines/></Show>
         <CreateContainer on_created=reload/>
         <div class="filters" role="search">
-            <input type="search" placeholder="Filter by name, image, state or owner" aria-label="Filter containers"
+            <input type="search" placeholder="Filter by name or image" aria-label="Filter containers"
                    prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev))/>
+            <select aria-label="State" prop:value=move || state_filter.get() on:change=move |ev| state_filter.set(event_target_value(&ev))>
+                <option value="">"Any state"</option>
+                {["running", "paused", "exited", "created", "restarting", "dead"].map(|s| view! { <option value=s>{s}</option> })}
+            </select>
+            <Show when=is_staff>
+                <select aria-label="Owner" prop:value=move || owner_filter.get() on:change=move |ev| owner_filter.set(event_target_value(&ev))>
+                    <option value="">"Any owner"</option>
+                    <option value="-">"Unmanaged"</option>
+                    {move || list.get().and_then(Result::ok).map(|l| {
+                        let mut owners: Vec<String> = l.into_iter().filter_map(|c| c.owner).collect();
+                        owners.sort();
+                        owners.dedup();
+                        owners.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()
+                    })}
+                </select>
+                <select aria-label="Engine" prop:value=move || engine_filter.get() on:change=move |ev| engine_filter.set(event_target_value(&ev))>
+                    <option value="">"Any engine"</option>
+                    {move || engines.get().map(|l| l.into_iter().map(|e| view! { <option value=e.id.to_string()>{e.name}</option> }).collect_view())}
+                </select>
+            </Show>
         </div>
         <Transition fallback=|| view! { <p class="muted">"Loading containers…"</p> }>
             {move || list.get().map(|r| match r {
@@ -98,7 +127,14 @@ pub fn ContainersPage() -> impl IntoView {
                 Ok(list) => {
                     let shown = move || {
                         let f = filter.get().to_lowercase();
-                        list.iter().filter(|c| f.is_empty() || [c.name.as_str(), c.image.as_str(), c.state.as_str(), c.owner.as_deref().unwrap_or("unmanaged")].iter().any(|s| s.to_lowercase().contains(&f))).cloned().collect::<Vec<_>>()
+                        let (state, owner, engine) = (state_filter.get(), owner_filter.get(), engine_filter.get());
+                        list.iter()
+                            .filter(|c| f.is_empty() || [c.name.as_str(), c.image.as_str()].iter().any(|s| s.to_lowercase().contains(&f)))
+                            .filter(|c| state.is_empty() || c.state.as_str() == state)
+                            .filter(|c| owner.is_empty() || c.owner.as_deref().unwrap_or("-") == owner)
+                            .filter(|c| engine.is_empty() || c.engine_id.to_string() == engine)
+                            .cloned()
+                            .collect::<Vec<_>>()
                     };
                     view! {
                         <div class="host-grid">
@@ -110,36 +146,6 @@ pub fn ContainersPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-#[component]
-fn Engines() -> impl IntoView {
-    let engines = Resource::new(|| (), |_| list_engines());
-    view! {
-        <section class="card">
-            <h2>"Engines"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Asking the engines…"</p> }>
-                {move || engines.get().map(|r| match r {
-                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="plain-list">
-                            {list.into_iter().map(|e| view! {
-                                <li data-engine=e.name.clone()>
-                                    <strong>{e.name.clone()}</strong> " " <code>{e.endpoint.clone()}</code> " "
-                                    {if e.connected {
-                                        view! { <span class="badge badge-succeeded">"connected"</span> " "
-                                            <span class="muted">{format!("Docker {} · {} containers ({} running) · {} images", e.version.unwrap_or_default(), e.containers, e.running, e.images)}</span> }.into_any()
-                                    } else {
-                                        view! { <span class="badge badge-failed">"unreachable"</span> " " <span class="muted">{e.error.unwrap_or_default()}</span> }.into_any()
-                                    }}
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                })}
-            </Transition>
-        </section>
     }
 }
 
@@ -168,7 +174,7 @@ fn ContainerCard(c: ContainerView, reload: Callback<()>) -> impl IntoView {
     view! {
         <section class="card vps-card" data-container=c.name.clone() data-state=state.as_str()>
             <div class="card-head">
-                <h2>{c.name.clone()}</h2>
+                <h2><a href=format!("/containers/{}", c.id)>{c.name.clone()}</a></h2>
                 <span class=state_class(state) data-testid="container-state">{state.as_str()}</span>
             </div>
             <p class="muted small">{c.status.clone()}</p>
@@ -191,75 +197,16 @@ fn ContainerCard(c: ContainerView, reload: Callback<()>) -> impl IntoView {
                 <a class="button small" rel="external" href=format!("/containers/{}/logs", c.id)>"Logs"</a>
                 <a class="button small" rel="external" href=format!("/containers/{}/terminal", c.id)>"Terminal"</a>
                 <a class="button small" rel="external" href=format!("/containers/{}/files", c.id)>"Files"</a>
+                <a class="button small" href=format!("/containers/{}", c.id)>"Open"</a>
                 <button type="button" class="button small danger" on:click=move |_| confirm_open.set(true)>"Delete"</button>
             </div>
-            {if c.owner.is_some() {
-                view! { <ContainerSettings id=c.id.clone() name=c.name.clone() reload/> }.into_any()
-            } else {
-                view! { <Show when=is_admin><AdoptContainer id=c.id.clone() reload/></Show> }.into_any()
-            }}
+            {c.owner.is_none().then(|| view! { <Show when=is_admin><AdoptContainer id=c.id.clone() reload/></Show> })}
             <label class="check small"><input type="checkbox" prop:checked=move || with_volumes.get()
                 on:change=move |ev| with_volumes.set(event_target_checked(&ev))/>" Also remove its anonymous volumes when deleting"</label>
             <ConfirmDialog open=confirm_open title=format!("Delete {name}?")
                 message="The container is stopped and removed from the engine. Its logs go with it."
                 confirm_text=name.clone() action_label="Delete container" on_confirm=remove/>
         </section>
-    }
-}
-
-/// Rename, limits and restart policy of an existing container (applied without a restart).
-#[component]
-fn ContainerSettings(id: String, name: String, reload: Callback<()>) -> impl IntoView {
-    let toasts = use_toasts();
-    let new_name = RwSignal::new(name);
-    let memory = RwSignal::new(String::new());
-    let cpus = RwSignal::new(String::new());
-    let restart = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let num = |s: RwSignal<String>, field: &str| {
-            let t = s.get_untracked();
-            if t.trim().is_empty() { Ok(None) } else { t.trim().parse::<f64>().map(Some).map_err(|_| ApiError::invalid(field, "Enter a number (0 removes the limit).")) }
-        };
-        let change = (|| {
-            Ok::<_, ApiError>(ContainerChange {
-                name: Some(new_name.get_untracked().trim().to_string()),
-                memory_mib: num(memory, "memory_mib")?.map(|m| m as u64),
-                cpus: num(cpus, "cpus")?,
-                restart: match restart.get_untracked().as_str() {
-                    "no" => Some(RestartPolicy::No),
-                    "on-failure" => Some(RestartPolicy::OnFailure),
-                    "unless-stopped" => Some(RestartPolicy::UnlessStopped),
-                    "always" => Some(RestartPolicy::Always),
-                    _ => None,
-                },
-            })
-        })();
-        match change.and_then(|c| c.validate().map(|_| c)) {
-            Ok(c) => {
-                error.set(None);
-                toasts.act(change_container(id.clone(), c), |v| format!("{} updated.", v.name), reload);
-            }
-            Err(e) => error.set(Some(e)),
-        }
-    };
-    view! {
-        <details class="small">
-            <summary>"Settings"</summary>
-            <form class="stack-form" on:submit=submit novalidate=true>
-                <TextField id="cs-name" label="Name" value=new_name error field="name"/>
-                <TextField id="cs-memory" label="Memory limit (MiB; 0 = none; empty = unchanged)" value=memory error field="memory_mib"/>
-                <TextField id="cs-cpus" label="CPU limit (0 = none; empty = unchanged)" value=cpus error field="cpus"/>
-                <div class="field"><label for="cs-restart">"Restart policy"</label>
-                    <select id="cs-restart" prop:value=move || restart.get() on:change=move |ev| restart.set(event_target_value(&ev))>
-                        <option value="">"Unchanged"</option><option value="no">"Never"</option><option value="on-failure">"On failure"</option>
-                        <option value="unless-stopped">"Unless stopped"</option><option value="always">"Always"</option>
-                    </select></div>
-                <button type="submit" class="button small">"Save settings"</button>
-            </form>
-            {form_error(error)}
-        </details>
     }
 }
 
@@ -295,7 +242,7 @@ fn AdoptContainer(id: String, reload: Callback<()>) -> impl IntoView {
 
 /// CPU, memory, network, disk, processes, restarts and health, pushed every few seconds.
 #[component]
-fn ContainerStatsLine(id: String) -> impl IntoView {
+pub(super) fn ContainerStatsLine(id: String) -> impl IntoView {
     let stats = RwSignal::new(None::<ContainerStats>);
     use_live(Topic::new(stats_topic(&id)).expect("valid topic"), move |msg| {
         if let LiveMsg::Data(data) = msg {
@@ -333,6 +280,27 @@ fn parse_env(text: &str) -> Result<Vec<(String, String)>, ApiError> {
         .collect()
 }
 
+/// `data:/var/lib/app` (a named volume), `/srv/pier/container-data/site:/www:ro` (a host
+/// folder, read-only), one per line.
+fn parse_mounts(text: &str) -> Result<Vec<Mount>, ApiError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let bad = || ApiError::invalid("mounts", format!("{l:?} is not source:/path or source:/path:ro."));
+            let (rest, read_only) = match l.strip_suffix(":ro") {
+                Some(r) => (r, true),
+                None => (l.strip_suffix(":rw").unwrap_or(l), false),
+            };
+            let (source, target) = rest.split_once(':').ok_or_else(bad)?;
+            if source.is_empty() || target.is_empty() {
+                return Err(bad());
+            }
+            Ok(Mount { source: source.to_string(), target: target.to_string(), read_only })
+        })
+        .collect()
+}
+
 /// `8080:80`, `5353:53/udp`, one per line or comma-separated.
 fn parse_ports(text: &str, public: bool) -> Result<Vec<PortMapping>, ApiError> {
     text.split([',', '\n'])
@@ -359,6 +327,8 @@ fn CreateContainer(on_created: Callback<()>) -> impl IntoView {
     let command = RwSignal::new(String::new());
     let env = RwSignal::new(String::new());
     let ports = RwSignal::new(String::new());
+    let mounts = RwSignal::new(String::new());
+    let labels = RwSignal::new(String::new());
     let public = RwSignal::new(false);
     let restart = RwSignal::new(String::from("no"));
     let memory = RwSignal::new(String::new());
@@ -381,7 +351,7 @@ fn CreateContainer(on_created: Callback<()>) -> impl IntoView {
                 command: command.get_untracked().lines().map(str::to_string).filter(|l| !l.is_empty()).collect(),
                 env: parse_env(&env.get_untracked())?,
                 ports: parse_ports(&ports.get_untracked(), public.get_untracked())?,
-                mounts: vec![],
+                mounts: parse_mounts(&mounts.get_untracked())?,
                 restart: match restart.get_untracked().as_str() {
                     "on-failure" => RestartPolicy::OnFailure,
                     "unless-stopped" => RestartPolicy::UnlessStopped,
@@ -390,7 +360,7 @@ fn CreateContainer(on_created: Callback<()>) -> impl IntoView {
                 },
                 memory_mib: opt_num(memory, "memory_mib")?.map(|m| m as u64),
                 cpus: opt_num(cpus, "cpus")?,
-                labels: vec![],
+                labels: parse_env(&labels.get_untracked()).map_err(|e| ApiError { field: Some("labels".into()), message: e.message.replace("KEY=value", "key=value"), ..e })?,
                 start: start.get_untracked(),
             })
         })();
@@ -446,6 +416,9 @@ fn CreateContainer(on_created: Callback<()>) -> impl IntoView {
                 <Show when=move || public.get()>
                     <p class="warning" role="alert">"Anyone who can reach this machine can reach these ports. Keep them on 127.0.0.1 and put a site in front unless you mean it."</p>
                 </Show>
+                <TextArea id="ct-mounts" label="Volumes and folders (source:/path in the container, :ro for read-only; one per line)" value=mounts error field="mounts"/>
+                <p class="muted small">"A name is a Docker volume; a host folder must be under the panel's container-data folder."</p>
+                <TextArea id="ct-labels" label="Labels (key=value per line)" value=labels error field="labels"/>
                 <div class="field">
                     <label for="ct-restart">"Restart policy"</label>
                     <select id="ct-restart" prop:value=move || restart.get() on:change=move |ev| restart.set(event_target_value(&ev))>
@@ -476,5 +449,8 @@ mod tests {
         let p = parse_ports("8080:80, 5353:53/udp", false).unwrap();
         assert_eq!((p[0].host_port, p[0].container_port, p[1].protocol, p[1].public), (8080, 80, Protocol::Udp, false));
         assert_eq!(parse_ports("80", true).unwrap_err().field.as_deref(), Some("ports"));
+        let m = parse_mounts("data:/var/lib/app\n/srv/site:/www:ro\n").unwrap();
+        assert_eq!((m[0].source.as_str(), m[0].target.as_str(), m[0].read_only, m[1].read_only), ("data", "/var/lib/app", false, true));
+        assert_eq!(parse_mounts("just-a-name").unwrap_err().field.as_deref(), Some("mounts"));
     }
 }

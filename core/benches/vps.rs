@@ -34,7 +34,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::load(None, Vec::new()).unwrap();
-    config.data_dir = dir.path().join("data");
+    // PIER_BENCH_DATA keeps the seeded data dir, so `pier serve` can be measured on it (the VPS
+    // page with 1,000 VPSs; see README "Performance").
+    config.data_dir = std::env::var_os("PIER_BENCH_DATA").map(std::path::PathBuf::from).unwrap_or_else(|| dir.path().join("data"));
     let core = pier_core::Core::open(config).await.unwrap();
     let (_stop, stop_rx) = tokio::sync::watch::channel(false);
     core.jobs.spawn_workers(2, stop_rx);

@@ -68,6 +68,7 @@ export async function startPanel({ admin = true, env: extra = {} } = {}) {
   }
   return {
     base,
+    pid: child.pid,
     output: () => output,
     async stop() {
       child.kill('SIGTERM');

@@ -13,6 +13,7 @@ pub mod health;
 pub mod jobs;
 pub mod live;
 pub mod security;
+pub mod sites;
 pub mod vps;
 
 pub use error::{ApiError, ErrorCode};

@@ -18,6 +18,8 @@ use std::time::Duration;
 
 /// New engines get a follower within this.
 const RESCAN: Duration = Duration::from_secs(15);
+/// Rescans between two scheduled reconciles (20 × 15 s = 5 minutes).
+const RECONCILE_EVERY: u32 = 20;
 
 /// What the browser receives on `containers`.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -34,7 +36,16 @@ impl Containers {
         let this = self.clone();
         let following: Arc<Mutex<HashSet<i64>>> = Default::default();
         tokio::spawn(async move {
+            let mut round = 0u32;
             loop {
+                // The schedule behind the event stream: every RECONCILE_EVERY rescans, records
+                // of containers that no longer exist are dropped even if an event was missed.
+                round = round.wrapping_add(1);
+                if round % RECONCILE_EVERY == 0 {
+                    if let Err(e) = this.reconcile_all().await {
+                        tracing::debug!(error = %e, "containers: scheduled reconcile skipped an engine");
+                    }
+                }
                 for e in engine::Entity::find().all(&this.db).await.unwrap_or_default() {
                     if following.lock().expect("not poisoned").insert(e.id) {
                         let (this, following) = (this.clone(), following.clone());
@@ -82,10 +93,14 @@ impl Containers {
     /// Reconciles every engine (the followers do it on each connect; tests and `pier` commands
     /// call it directly).
     pub async fn reconcile_all(&self) -> Result<()> {
+        // An engine that does not answer does not keep the others from being reconciled.
+        let mut first_error = None;
         for e in engine::Entity::find().all(&self.db).await? {
-            self.reconcile(&e).await?;
+            if let Err(err) = self.reconcile(&e).await {
+                first_error.get_or_insert(err);
+            }
         }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Drops the records of containers the engine no longer has.

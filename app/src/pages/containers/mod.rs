@@ -85,7 +85,8 @@ pub fn ContainersPage() -> impl IntoView {
     use_live(Topic::new("containers").expect("valid topic"), move |_| {
         if !pending.get_untracked() {
             pending.set(true);
-            set_timeout(move || { pending.set(false); reload.run(()); }, std::time::Duration::from_millis(250));
+            // The page may be gone by then (a link was followed): try_, not run.
+            set_timeout(move || { pending.try_set(false); let _ = reload.try_run(()); }, std::time::Duration::from_millis(250));
         }
     });
     view! {
@@ -103,21 +104,29 @@ pub fn ContainersPage() -> impl IntoView {
                 <option value="">"Any state"</option>
                 {["running", "paused", "exited", "created", "restarting", "dead"].map(|s| view! { <option value=s>{s}</option> })}
             </select>
+            // Resources are read inside a Transition only: outside one the server renders them
+            // empty and the browser full, and hydration fails.
             <Show when=is_staff>
-                <select aria-label="Owner" prop:value=move || owner_filter.get() on:change=move |ev| owner_filter.set(event_target_value(&ev))>
-                    <option value="">"Any owner"</option>
-                    <option value="-">"Unmanaged"</option>
+                <Transition fallback=|| ()>
                     {move || list.get().and_then(Result::ok).map(|l| {
                         let mut owners: Vec<String> = l.into_iter().filter_map(|c| c.owner).collect();
                         owners.sort();
                         owners.dedup();
-                        owners.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()
+                        view! {
+                            <select aria-label="Owner" prop:value=move || owner_filter.get() on:change=move |ev| owner_filter.set(event_target_value(&ev))>
+                                <option value="">"Any owner"</option>
+                                <option value="-">"Unmanaged"</option>
+                                {owners.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+                            </select>
+                        }
                     })}
-                </select>
-                <select aria-label="Engine" prop:value=move || engine_filter.get() on:change=move |ev| engine_filter.set(event_target_value(&ev))>
-                    <option value="">"Any engine"</option>
-                    {move || engines.get().map(|l| l.into_iter().map(|e| view! { <option value=e.id.to_string()>{e.name}</option> }).collect_view())}
-                </select>
+                    {move || engines.get().map(|l| view! {
+                        <select aria-label="Engine" prop:value=move || engine_filter.get() on:change=move |ev| engine_filter.set(event_target_value(&ev))>
+                            <option value="">"Any engine"</option>
+                            {l.into_iter().map(|e| view! { <option value=e.id.to_string()>{e.name}</option> }).collect_view()}
+                        </select>
+                    })}
+                </Transition>
             </Show>
         </div>
         <Transition fallback=|| view! { <p class="muted">"Loading containers…"</p> }>

@@ -124,9 +124,13 @@ pub fn ImagesCard(engines: Resource<Vec<EngineView>>) -> impl IntoView {
             <h2>"Images"</h2>
             <div class="field">
                 <label for="img-engine">"Engine"</label>
-                <select id="img-engine" on:change=move |ev| engine.set(event_target_value(&ev).parse().ok())>
-                    {move || engines.get().map(|l| l.into_iter().map(|e| view! { <option value=e.id.to_string()>{e.name}</option> }).collect_view())}
-                </select>
+                <Transition fallback=|| ()>
+                    {move || engines.get().map(|l| view! {
+                        <select id="img-engine" on:change=move |ev| engine.set(event_target_value(&ev).parse().ok())>
+                            {l.into_iter().map(|e| view! { <option value=e.id.to_string()>{e.name}</option> }).collect_view()}
+                        </select>
+                    })}
+                </Transition>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading images…"</p> }>
                 {move || images.get().map(|r| match r {
@@ -139,10 +143,12 @@ pub fn ImagesCard(engines: Resource<Vec<EngineView>>) -> impl IntoView {
                     }.into_any(),
                 })}
             </Transition>
-            <div class="job-list">
+            <ul class="job-list plain-list" aria-label="Image jobs">
                 // The latest image jobs, live (new ones arrive on the jobs feed as they start).
-                {move || feed.jobs().into_iter().filter(|j| j.kind.starts_with("container_image.")).take(5).map(|j| view! { <JobRow job=j feed/> }).collect_view()}
-            </div>
+                <Transition fallback=|| ()>
+                    {move || feed.jobs().into_iter().filter(|j| j.kind.starts_with("container_image.")).take(5).map(|j| view! { <JobRow job=j feed/> }).collect_view()}
+                </Transition>
+            </ul>
             <Show when=is_admin>
                 <PullImage engine/>
                 <UploadImage engine first_engine=Signal::derive(move || engines.get().and_then(|l| l.first().map(|e| e.id)))/>

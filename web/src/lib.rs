@@ -1,0 +1,12 @@
+//! Pier's nginx engine. No database and no users: the sites service decides what the sites
+//! are; this crate turns them into configuration text (`render`, from the typed model only) and
+//! puts that text live safely (`apply`: a new version directory, `nginx -t` on the whole of it,
+//! an atomic switch of the `live` link, a reload that is checked, and the previous version put
+//! back when the reload fails).
+
+pub mod apply;
+pub mod error;
+pub mod render;
+
+pub use apply::{Applied, Nginx, SiteFiles};
+pub use error::WebError;

@@ -2,8 +2,15 @@
 # Benchmarks (not tests): SSR throughput and latency of the shell page under a loopback load
 # generator, idle RSS of `pier serve`, and the gzipped size of the WASM the browser loads.
 # Needs a release build (scripts/start.sh or `cargo leptos build --release`). Prints a table.
+#   bash scripts/bench.sh              the shell page, jobs, healthz, RSS, WASM size
+#   bash scripts/bench.sh containers   log lines/s to a browser vs docker logs -f, the container
+#                                      list with 500 containers, RSS with 20 open log streams
+#                                      (needs dockerd: scripts/deps.sh runtime test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = containers ]; then
+  cd end2end && exec node bench/containers.mjs
+fi
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
 bin=target/release/pier
 [ -x "$bin" ] || { echo "build first: cargo leptos build --release" >&2; exit 1; }

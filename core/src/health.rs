@@ -318,7 +318,15 @@ mod tests {
         let config = Config::load(None, Vec::new()).unwrap();
         let checker = HealthChecker::new(config, None);
         for component in ["libvirt", "docker"] {
-            let check = checker.check(component).await;
+            // Up to three tries: the suite boots QEMU guests (TCG) alongside, and a daemon
+            // that is slow for 5 s once under that load still answers.
+            let mut check = checker.check(component).await;
+            for _ in 0..2 {
+                if check.status != CheckStatus::Fail {
+                    break;
+                }
+                check = checker.check(component).await;
+            }
             assert_ne!(check.status, CheckStatus::Fail, "{check:?}");
         }
     }

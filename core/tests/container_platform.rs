@@ -7,7 +7,7 @@ mod common;
 
 use pier_core::accounts::actor_of;
 use pier_core::actor::Role;
-use pier_docker::test_images::{BUSYBOX, NO_SHELL};
+use pier_docker::test_images::{tar_of, BUSYBOX, NO_SHELL};
 use pier_proto::containers::{ContainerAction, ImageBuild, ImagePull, NewEngine, ScriptEvent, StartupScript};
 use pier_proto::jobs::JobState;
 use pier_proto::{ApiError, ErrorCode};
@@ -17,34 +17,13 @@ fn api(e: pier_core::containers::ContainersError) -> ApiError {
     e.into()
 }
 
-fn docker_or_skip() -> bool {
-    if std::path::Path::new("/var/run/docker.sock").exists() {
-        pier_docker::test_images::build();
-        return true;
-    }
-    assert!(std::env::var("PIER_TEST_REQUIRE_ALL").is_err(), "dockerd must be running");
-    false
-}
-
-async fn tar_of(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut b = tokio_tar::Builder::new(Vec::new());
-    for (name, text) in files {
-        let mut h = tokio_tar::Header::new_gnu();
-        h.set_size(text.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, text.as_bytes()).await.unwrap();
-    }
-    b.into_inner().await.unwrap()
-}
-
 fn body(bytes: Vec<u8>) -> impl futures::Stream<Item = Result<Vec<u8>, std::io::Error>> + Unpin {
     futures::stream::iter(bytes.chunks(1000).map(|c| Ok(c.to_vec())).collect::<Vec<_>>())
 }
 
 #[tokio::test]
 async fn images_are_built_loaded_pulled_and_removed_by_admins_only() {
-    if !docker_or_skip() {
+    if !pier_docker::test_images::docker_ready() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -131,7 +110,7 @@ async fn last_run(core: &pier_core::Core, actor: &pier_core::actor::Actor, id: &
 
 #[tokio::test]
 async fn startup_scripts_run_after_each_start_and_on_demand_with_live_output() {
-    if !docker_or_skip() {
+    if !pier_docker::test_images::docker_ready() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -247,7 +226,7 @@ fn make_certs(dir: &std::path::Path) {
 
 #[tokio::test]
 async fn engines_on_tcp_and_tls_are_added_used_and_removed_by_admins() {
-    if !docker_or_skip() {
+    if !pier_docker::test_images::docker_ready() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -41,3 +41,28 @@ pub fn request(name: &str, image: &str, command: &[&str]) -> NewContainer {
         start: true,
     }
 }
+
+/// Whether dockerd is here to test against (the test images are then built). Without it a test
+/// may skip, except under `PIER_TEST_REQUIRE_ALL` (CI), where a missing daemon fails.
+pub fn docker_ready() -> bool {
+    if std::path::Path::new("/var/run/docker.sock").exists() {
+        build();
+        return true;
+    }
+    assert!(std::env::var("PIER_TEST_REQUIRE_ALL").is_err(), "dockerd must be running");
+    eprintln!("skipping: dockerd is not running (PIER_TEST_REQUIRE_ALL unset)");
+    false
+}
+
+/// A tar holding `files` (name, contents), as the browser uploads a build context.
+pub async fn tar_of(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut b = tokio_tar::Builder::new(Vec::new());
+    for (name, text) in files {
+        let mut h = tokio_tar::Header::new_gnu();
+        h.set_size(text.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, text.as_bytes()).await.expect("in memory");
+    }
+    b.into_inner().await.expect("in memory")
+}

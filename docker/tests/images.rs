@@ -5,31 +5,13 @@
 use bytes::Bytes;
 use futures::StreamExt;
 use pier_docker::images::ImageProgress;
-use pier_docker::test_images::{request, BUSYBOX, NO_SHELL};
+use pier_docker::test_images::{request, tar_of, BUSYBOX, NO_SHELL};
 use pier_docker::{DockerError, Engine};
 use pier_proto::containers::NewContainer;
 use std::collections::HashMap;
 
 fn engine_or_skip() -> Option<Engine> {
-    if std::path::Path::new("/var/run/docker.sock").exists() {
-        pier_docker::test_images::build();
-        return Some(Engine::connect("unix:///var/run/docker.sock").unwrap());
-    }
-    assert!(std::env::var("PIER_TEST_REQUIRE_ALL").is_err(), "dockerd must be running");
-    None
-}
-
-/// A tar holding `files` (name, contents), as the browser uploads a build context.
-async fn tar_of(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut b = tokio_tar::Builder::new(Vec::new());
-    for (name, text) in files {
-        let mut h = tokio_tar::Header::new_gnu();
-        h.set_size(text.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, text.as_bytes()).await.unwrap();
-    }
-    b.into_inner().await.unwrap()
+    pier_docker::test_images::docker_ready().then(|| Engine::connect("unix:///var/run/docker.sock").unwrap())
 }
 
 fn once(bytes: Vec<u8>) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {

@@ -281,6 +281,7 @@ async fn engines_on_tcp_and_tls_are_added_used_and_removed_by_admins() {
     let wrong = c.add_engine(&admin, NewEngine { name: "edge-nocert".into(), endpoint: format!("tcp+tls://localhost:{port}"), tls_dir: Some(empty.display().to_string()) }, &ctx).await.unwrap();
     assert!(!wrong.connected && wrong.error.as_deref().unwrap_or_default().contains("cert.pem is missing"), "{wrong:?}");
     let _ = tls_front.kill();
+    let _ = tls_front.wait();
 
     assert_eq!(api(c.remove_engine(&support, secure.id, &ctx).await.unwrap_err()).code, ErrorCode::Forbidden);
     c.remove_engine(&admin, secure.id, &ctx).await.unwrap();

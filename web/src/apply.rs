@@ -226,8 +226,11 @@ impl Nginx {
                 }
                 // New workers are up; old ones stop accepting when they log this (waited for
                 // briefly, so a request right after an apply meets the new configuration).
-                if after.contains("start worker process") && (after.contains("gracefully shutting down") || tokio::time::Instant::now() > settle_by.get_or_insert(tokio::time::Instant::now() + Duration::from_secs(1)).to_owned()) {
-                    return Ok(());
+                if after.contains("start worker process") {
+                    let settle = *settle_by.get_or_insert_with(|| tokio::time::Instant::now() + Duration::from_secs(1));
+                    if after.contains("gracefully shutting down") || tokio::time::Instant::now() > settle {
+                        return Ok(());
+                    }
                 }
             }
             if tokio::time::Instant::now() > deadline {

@@ -95,7 +95,7 @@ async fn apply_serves_refuses_bad_versions_and_rolls_back_a_failed_reload() {
     pool.validate().unwrap();
 
     // First apply starts nginx; the site proxies to the upstream and answers its fixed status.
-    let first = nginx.apply(&files(&[shop.clone()], &pool)).await.unwrap();
+    let first = nginx.apply(&files(std::slice::from_ref(&shop), &pool)).await.unwrap();
     assert!(first.started);
     let (status, body) = get(port, "shop.test", "/");
     assert_eq!((status, body.as_str()), (200, "hello from the upstream"));

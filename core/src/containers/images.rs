@@ -71,7 +71,9 @@ impl Containers {
             pier_proto::containers::validate_image_ref(image).map_err(ContainersError::Invalid)?;
         }
         let listed = self.engine_images(actor, engine_id).await?;
-        let Some(found) = listed.iter().find(|i| i.id == image || i.id.strip_prefix("sha256:").is_some_and(|h| h.starts_with(image.strip_prefix("sha256:").unwrap_or(image))) || i.tags.iter().any(|t| t == image)) else {
+        // By tag, by full id, or (for something that is an id) by an id prefix as Docker shows it.
+        let hex = image.strip_prefix("sha256:").unwrap_or(image);
+        let Some(found) = listed.iter().find(|i| i.id == image || i.tags.iter().any(|t| t == image) || is_id && i.id.strip_prefix("sha256:").is_some_and(|h| h.starts_with(hex))) else {
             return Err(ContainersError::NotFound(format!("Image {image}")));
         };
         if !found.used_by.is_empty() {

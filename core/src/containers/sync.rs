@@ -41,7 +41,7 @@ impl Containers {
                 // The schedule behind the event stream: every RECONCILE_EVERY rescans, records
                 // of containers that no longer exist are dropped even if an event was missed.
                 round = round.wrapping_add(1);
-                if round % RECONCILE_EVERY == 0 {
+                if round.is_multiple_of(RECONCILE_EVERY) {
                     if let Err(e) = this.reconcile_all().await {
                         tracing::debug!(error = %e, "containers: scheduled reconcile skipped an engine");
                     }
@@ -105,7 +105,7 @@ impl Containers {
 
     /// Drops the records of containers the engine no longer has.
     pub async fn reconcile(&self, e: &engine::Model) -> Result<()> {
-        let present: HashSet<String> = self.engine(&e)?.list_containers().await?.into_iter().map(|c| c.id).collect();
+        let present: HashSet<String> = self.engine(e)?.list_containers().await?.into_iter().map(|c| c.id).collect();
         for row in container::Entity::find().filter(container::Column::EngineId.eq(e.id)).all(&self.db).await? {
             if !present.contains(&row.docker_id) {
                 self.forget(&row, "it no longer exists on the engine").await?;

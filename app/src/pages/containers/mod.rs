@@ -78,7 +78,7 @@ pub fn ContainersPage() -> impl IntoView {
     let owner_filter = RwSignal::new(String::new());
     let engine_filter = RwSignal::new(String::new());
     // Staff see every engine (for the engine filter and the engines card); others need none.
-    let engines = Resource::new(move || is_staff(), |staff| async move { if staff { list_engines().await.unwrap_or_default() } else { Vec::new() } });
+    let engines = Resource::new(is_staff, |staff| async move { if staff { list_engines().await.unwrap_or_default() } else { Vec::new() } });
     // Docker's own events (started, died, removed — also by `docker` outside Pier) refresh the
     // list; a burst of them (create + start) reloads once.
     let pending = RwSignal::new(false);

@@ -21,17 +21,28 @@ fn body(bytes: Vec<u8>) -> impl futures::Stream<Item = Result<Vec<u8>, std::io::
     futures::stream::iter(bytes.chunks(1000).map(|c| Ok(c.to_vec())).collect::<Vec<_>>())
 }
 
+/// A running core on a fresh data dir with an admin and a support member; `users` are more
+/// people (role user) made by the admin.
+async fn staffed_core(dir: &std::path::Path, users: &[&str]) -> (pier_core::Core, tokio::sync::watch::Sender<bool>, pier_core::actor::Actor, pier_core::actor::Actor, Vec<pier_core::actor::Actor>) {
+    let (core, stop) = common::running_core(dir).await;
+    let ctx = common::ctx();
+    let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
+    let support = actor_of(&core.accounts.create_user(&admin, common::new_user("sam", Role::Support), &ctx).await.unwrap());
+    let mut people = Vec::new();
+    for u in users {
+        people.push(actor_of(&core.accounts.create_user(&admin, common::new_user(u, Role::User), &ctx).await.unwrap()));
+    }
+    (core, stop, admin, support, people)
+}
+
 #[tokio::test]
 async fn images_are_built_loaded_pulled_and_removed_by_admins_only() {
     if !pier_docker::test_images::docker_ready() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (core, _stop) = common::running_core(dir.path()).await;
-    let ctx = common::ctx();
-    let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
-    let support = actor_of(&core.accounts.create_user(&admin, common::new_user("sam", Role::Support), &ctx).await.unwrap());
-    let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
+    let (core, _stop, admin, support, people) = staffed_core(dir.path(), &["alice"]).await;
+    let (ctx, alice) = (common::ctx(), people[0].clone());
     let c = &core.containers;
     let uploads = dir.path().join("uploads");
     let tag = format!("pier-test/app:{}", std::process::id());
@@ -114,13 +125,9 @@ async fn startup_scripts_run_after_each_start_and_on_demand_with_live_output() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (core, _stop) = common::running_core(dir.path()).await;
+    let (core, _stop, admin, support, people) = staffed_core(dir.path(), &["alice", "bob"]).await;
     let _sync = core.containers.spawn_sync();
-    let ctx = common::ctx();
-    let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
-    let support = actor_of(&core.accounts.create_user(&admin, common::new_user("sam", Role::Support), &ctx).await.unwrap());
-    let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
-    let bob = actor_of(&core.accounts.create_user(&admin, common::new_user("bob", Role::User), &ctx).await.unwrap());
+    let (ctx, alice, bob) = (common::ctx(), people[0].clone(), people[1].clone());
     let c = &core.containers;
     let pid = std::process::id();
     let mine = c.create_container(&alice, pier_docker::test_images::request(&format!("scripted-{pid}"), BUSYBOX, &["sleep", "600"]), &ctx).await.unwrap();
@@ -230,10 +237,8 @@ async fn engines_on_tcp_and_tls_are_added_used_and_removed_by_admins() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (core, _stop) = common::running_core(dir.path()).await;
+    let (core, _stop, admin, support, _) = staffed_core(dir.path(), &[]).await;
     let ctx = common::ctx();
-    let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
-    let support = actor_of(&core.accounts.create_user(&admin, common::new_user("sam", Role::Support), &ctx).await.unwrap());
     let c = &core.containers;
 
     // Plain TCP (a proxy to the local dockerd stands in for a remote engine).

@@ -42,7 +42,7 @@ backports_install() {
 }
 
 build() {
-  apt_install build-essential pkg-config libvirt-dev ca-certificates curl
+  apt_install build-essential pkg-config libvirt-dev libssl-dev ca-certificates curl
   # Node may come from another package source (its npm is bundled): Debian's npm would conflict.
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   rustup target list --installed | grep -qx wasm32-unknown-unknown || { log "rustup target add wasm32"; rustup target add wasm32-unknown-unknown; }
@@ -137,7 +137,7 @@ XML
 
 tests() {
   # openssl: the TLS engine test makes its CA and certificates.
-  apt_install chromium chromium-driver busybox-static nasm openssl
+  apt_install chromium chromium-driver busybox-static nasm openssl pebble
   if [ ! -x "$here/end2end/node_modules/.bin/playwright-core" ] && [ ! -d "$here/end2end/node_modules/playwright-core" ]; then
     log "npm ci (end2end)"
     (cd "$here/end2end" && npm ci --silent --no-audit --no-fund)

@@ -52,6 +52,11 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     // Container changes from each engine's Docker event stream, records reconciled on reconnect.
     let _container_sync = core.containers.spawn_sync();
     let _container_stats = core.containers.spawn_stats_collector(pier_core::containers::stats::EVERY);
+    // Sites keep serving across panel restarts: nginx is started on the live version if it is
+    // not running; pool health checks and certificate renewals run for the process's life.
+    core.sites.resume().await;
+    core.sites.start_health_checks().await;
+    let _renewals = core.sites.spawn_renewal_schedule(core.jobs.clone(), pier_core::sites::RENEW_CHECK_EVERY);
 
     if !site_dir.join("pkg").is_dir() {
         tracing::warn!(site = %site_dir.display(), "browser assets not found: build them with `cargo leptos build --release` or set PIER_SITE_DIR");

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 /// The matrix panels drive the real dockerd (containers are in the matrix).
-const DOCKER: &[(&str, &str)] = &[("PIER_DOCKER_HOST", "unix:///var/run/docker.sock")];
+const DOCKER: &[(&str, &str)] = &[("PIER_DOCKER_HOST", "unix:///var/run/docker.sock"), ("PIER_NGINX_LISTEN", "127.0.0.1"), ("PIER_NGINX_FOREIGN_DIRS", "")];
 
 /// REST paths that refuse API tokens whatever their method (a token never gets a shell).
 const SESSION_ONLY_REST: &[&str] = &["/exec?"];
@@ -45,6 +45,11 @@ struct World {
     doomed: i64,
     /// The admin's container (created, not started) and its name.
     container: String,
+    /// A live site proxying to a pool and serving the uploaded certificate (so deleting the
+    /// pool or the certificate is a conflict, not a change).
+    site: i64,
+    site_pool: i64,
+    cert: i64,
     n: u32,
 }
 
@@ -94,6 +99,12 @@ fn container_request(name: &str) -> Value {
 }
 
 /// Removes the containers this test process made (the panel's data dir goes, dockerd stays).
+/// Stops the nginx the panel started under its data dir (nginx outlives the panel by design).
+fn stop_nginx(panel: &Panel) {
+    let prefix = panel.data.join("nginx");
+    let _ = std::process::Command::new("nginx").arg("-p").arg(&prefix).arg("-c").arg(prefix.join("live/nginx.conf")).args(["-s", "stop"]).output();
+}
+
 fn remove_test_containers() {
     let out = std::process::Command::new("docker").args(["ps", "-aq", "--filter", &format!("name=authz-{}-", std::process::id())]).output().unwrap();
     let ids: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(String::from).collect();
@@ -215,6 +226,50 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:startup_script", body: |w, _| json!({"id": w.container}), allowed: STAFF },
         Row { endpoint: "fn:save_startup_script", body: |w, _| json!({"id": w.container, "script": {"script": "echo hi", "enabled": false}}), allowed: ADMIN },
         Row { endpoint: "fn:run_startup_script", body: |w, _| json!({"id": w.container}), allowed: ADMIN },
+        // Sites, pools, nginx and certificates: staff read, admins change. Admin bodies that would
+        // change the fixtures are invalid (422) or conflict (409), so every role meets the same world.
+        Row { endpoint: "fn:list_sites", body: none, allowed: STAFF },
+        Row { endpoint: "fn:get_site", body: |w, _| json!({"id": w.site}), allowed: STAFF },
+        Row { endpoint: "fn:site_versions", body: |w, _| json!({"id": w.site}), allowed: STAFF },
+        Row { endpoint: "fn:site_version_diff", body: |w, _| json!({"id": w.site, "from": 1, "to": 1}), allowed: STAFF },
+        Row { endpoint: "fn:site_log", body: |w, _| json!({"id": w.site, "kind": "access", "lines": 10}), allowed: STAFF },
+        Row { endpoint: "fn:site_metrics", body: |w, _| json!({"id": w.site, "window_s": 60}), allowed: STAFF },
+        Row { endpoint: "fn:foreign_configs", body: none, allowed: STAFF },
+        Row { endpoint: "fn:list_pools", body: none, allowed: STAFF },
+        Row { endpoint: "fn:pool_health_history", body: |w, _| json!({"id": w.site_pool}), allowed: STAFF },
+        Row { endpoint: "fn:nginx_status", body: none, allowed: STAFF },
+        Row { endpoint: "fn:list_certificates", body: none, allowed: STAFF },
+        Row { endpoint: "fn:certificate_detail", body: |w, _| json!({"id": w.cert}), allowed: STAFF },
+        Row { endpoint: "fn:acme_account", body: none, allowed: STAFF },
+        Row { endpoint: "fn:dns_check", body: |w, _| json!({"id": w.cert}), allowed: STAFF },
+        Row { endpoint: "fn:save_site", body: |w, _| json!({"id": null, "site": {"name": format!("new{}", w.n), "body": {"kind": "raw", "text": "server {"}}}), allowed: ADMIN },
+        Row { endpoint: "fn:set_site_enabled", body: |w, _| json!({"id": w.site, "enabled": true}), allowed: ADMIN },
+        Row { endpoint: "fn:delete_site", body: |w, _| json!({"id": w.site, "confirm": "nope"}), allowed: ADMIN },
+        Row { endpoint: "fn:restore_site_version", body: |w, _| json!({"id": w.site, "number": 1}), allowed: ADMIN },
+        Row { endpoint: "fn:adopt_config", body: |_, _| json!({"path": "/nowhere.conf", "name": "Not A Name"}), allowed: ADMIN },
+        Row { endpoint: "fn:save_pool", body: |w, _| json!({"id": null, "pool": {"spec": {"name": format!("p{}", w.n), "method": {"kind": "round_robin"}, "members": []}}}), allowed: ADMIN },
+        Row { endpoint: "fn:delete_pool", body: |w, _| json!({"id": w.site_pool}), allowed: ADMIN },
+        Row { endpoint: "fn:nginx_action", body: |_, _| json!({"action": "test"}), allowed: ADMIN },
+        Row { endpoint: "fn:upload_certificate", body: |_, _| json!({"upload": {"name": "bad", "certificate_pem": "nope", "key_pem": "nope"}}), allowed: ADMIN },
+        Row { endpoint: "fn:request_certificate", body: |w, _| json!({"request": {"name": format!("r{}", w.n), "names": ["r.test"]}}), allowed: ADMIN },
+        Row { endpoint: "fn:renew_certificate", body: |w, _| json!({"id": w.cert}), allowed: ADMIN },
+        Row { endpoint: "fn:delete_certificate", body: |w, _| json!({"id": w.cert}), allowed: ADMIN },
+        Row { endpoint: "fn:set_default_certificate", body: |w, _| json!({"id": w.cert, "default": false}), allowed: ADMIN },
+        Row { endpoint: "fn:set_certificate_auto_renew", body: |w, _| json!({"id": w.cert, "on": false}), allowed: ADMIN },
+        Row { endpoint: "fn:set_acme_account", body: |_, _| json!({"account": {"directory_url": "https://127.0.0.1:9/dir", "email": "a@b.test", "agree_terms": false}}), allowed: ADMIN },
+        Row { endpoint: "fn:dns_finish", body: |w, _| json!({"id": w.cert}), allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/sites", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/sites/{site}", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/sites/{site}/versions", body: none, allowed: STAFF },
+        Row { endpoint: "POST /api/v1/sites", body: |w, _| json!({"name": format!("rest{}", w.n), "body": {"kind": "raw", "text": "}"}}), allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/pools", body: none, allowed: STAFF },
+        Row { endpoint: "DELETE /api/v1/pools/{site_pool}", body: none, allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/nginx", body: none, allowed: STAFF },
+        Row { endpoint: "POST /api/v1/nginx/action", body: |_, _| json!({"action": "test"}), allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/certificates", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/certificates/{cert}", body: none, allowed: STAFF },
+        Row { endpoint: "DELETE /api/v1/certificates/{cert}", body: none, allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/acme/account", body: none, allowed: STAFF },
         Row { endpoint: "GET /api/v1/audit", body: none, allowed: ALL },
         Row { endpoint: "GET /api/v1/hosts", body: none, allowed: STAFF },
         Row { endpoint: "GET /api/v1/plans", body: none, allowed: ALL },
@@ -294,6 +349,9 @@ fn request(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &
         .replace("{doomed}", &w.doomed.to_string())
         .replace("{container_name}", &format!("authz-{}-admins", std::process::id()))
         .replace("{container}", &w.container)
+        .replace("{site_pool}", &w.site_pool.to_string())
+        .replace("{site}", &w.site.to_string())
+        .replace("{cert}", &w.cert.to_string())
         .replace("{n}", &w.n.to_string());
     let url = panel.url(&path);
     match method {
@@ -338,6 +396,38 @@ struct Fixtures {
     vps: i64,
     doomed: i64,
     container: String,
+    site: i64,
+    site_pool: i64,
+    cert: i64,
+}
+
+/// A self-signed certificate for `authz.test` and its key (PEM), made with openssl.
+fn self_signed() -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", "/CN=authz.test", "-addext", "subjectAltName=DNS:authz.test", "-keyout"])
+        .arg(dir.path().join("k.pem"))
+        .arg("-out")
+        .arg(dir.path().join("c.pem"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+    (std::fs::read_to_string(dir.path().join("c.pem")).unwrap(), std::fs::read_to_string(dir.path().join("k.pem")).unwrap())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The sites fixtures: a pool, an uploaded certificate, and a site using both.
+async fn site_fixtures(panel: &Panel, admin: &reqwest::Client) -> (i64, i64, i64) {
+    let pool = post(admin, panel, "save_pool", json!({"id": null, "pool": {"spec": {"name": "fixture", "method": {"kind": "round_robin"}, "members": [{"host": "127.0.0.1", "port": 9}]}}})).await;
+    let (cert, key) = self_signed();
+    let c = post(admin, panel, "upload_certificate", json!({"upload": {"name": "fixture", "certificate_pem": cert, "key_pem": key}})).await;
+    let spec = json!({"name": "fixture", "server_names": ["authz.test"], "http_port": free_port(), "https_port": free_port(),
+        "tls_mode": {"kind": "certificate", "id": c["id"]}, "locations": [{"path": "/", "action": {"kind": "proxy", "pool": "fixture"}}]});
+    let site = post(admin, panel, "save_site", json!({"id": null, "site": {"name": "fixture", "body": {"kind": "typed", "spec": spec}}})).await;
+    (site["id"].as_i64().unwrap(), pool["id"].as_i64().unwrap(), c["id"].as_i64().unwrap())
 }
 
 async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
@@ -380,7 +470,11 @@ async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
     }
     pier_docker::test_images::build();
     let made = post(admin, panel, "create_container", json!({"container": container_request("admins")})).await;
+    let (site, site_pool, cert) = site_fixtures(panel, admin).await;
     Fixtures {
+        site,
+        site_pool,
+        cert,
         container: made["id"].as_str().unwrap().to_string(),
         vps,
         doomed,
@@ -416,6 +510,9 @@ async fn world(panel: &Panel, admin: &reqwest::Client, f: &Fixtures, n: &Counter
         vps: f.vps,
         doomed: f.doomed,
         container: f.container.clone(),
+        site: f.site,
+        site_pool: f.site_pool,
+        cert: f.cert,
         n,
         admins_job: panel.start_worker_test(admin, 600, 100).await,
         victim: panel.create_user(admin, &victim_name, "user", PASSWORD).await,
@@ -476,6 +573,7 @@ async fn every_endpoint_allows_exactly_the_roles_in_its_row() {
     }
     eprintln!("authorization matrix: {} endpoints × {} roles = {cells} cells, plus anonymous", matrix().len(), ROLES.len());
     remove_test_containers();
+    stop_nginx(&panel);
 }
 
 /// The admin's tokens (the role allows everything, so only the scope limits them).
@@ -520,6 +618,7 @@ async fn token_scopes_limit_every_endpoint() {
     }
     eprintln!("token scopes: {checked} endpoint × scope cells");
     remove_test_containers();
+    stop_nginx(&panel);
 
     // Forged and malformed tokens: 401 with a reason, never a fallback to the cookie.
     let res = admin.get(panel.url("/api/v1/jobs")).bearer_auth(format!("pier_{}", "0".repeat(64))).send().await.unwrap();

@@ -82,8 +82,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/vps/:id") view=pages::vps::detail::VpsDetailPage/>
                     <Route path=path!("/containers") view=pages::containers::ContainersPage/>
                     <Route path=path!("/containers/:id") view=pages::containers::detail::ContainerDetailPage/>
-                    <Route path=path!("/sites") view=|| view! { <pages::upcoming::Upcoming area="sites"/> }/>
-                    <Route path=path!("/certificates") view=|| view! { <pages::upcoming::Upcoming area="certificates"/> }/>
+                    <Route path=path!("/sites") view=pages::sites::SitesPage/>
+                    <Route path=path!("/sites/:id") view=pages::sites::detail::SiteDetailPage/>
+                    <Route path=path!("/certificates") view=pages::certificates::CertificatesPage/>
                     <Route path=path!("/monitoring") view=|| view! { <pages::upcoming::Upcoming area="monitoring"/> }/>
                     <Route path=path!("/backups") view=|| view! { <pages::upcoming::Upcoming area="backups"/> }/>
                     <Route path=path!("/users") view=pages::users::UsersPage/>

@@ -43,6 +43,7 @@ pub struct Config {
     pub libvirt: LibvirtConfig,
     pub docker: DockerConfig,
     pub nginx: NginxConfig,
+    pub acme: AcmeConfig,
     pub smtp: SmtpConfig,
 }
 
@@ -98,6 +99,30 @@ pub struct NginxConfig {
     pub binary: String,
     /// nginx's prefix directory; Pier writes its sites under it. Default: `<data_dir>/nginx`.
     pub prefix: Option<PathBuf>,
+    /// The address sites listen on (`127.0.0.1` keeps them on loopback); unset: every address.
+    pub listen_address: Option<String>,
+    /// Folders of configuration files Pier did not write (listed read-only, adoptable).
+    pub foreign_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AcmeConfig {
+    /// The directory new accounts use unless the admin picks another.
+    pub directory_url: String,
+    /// A PEM file of extra roots trusted when talking to the directory (a private CA such as
+    /// Pebble's); the system roots are always trusted.
+    pub ca_file: Option<PathBuf>,
+    /// Certificates are renewed this many days before they expire.
+    pub renew_days_before: u32,
+    /// The DNS resolver the DNS-01 check asks (`ip:port`); unset: the system's first.
+    pub dns_resolver: Option<std::net::SocketAddr>,
+}
+
+impl Default for AcmeConfig {
+    fn default() -> Self {
+        Self { directory_url: pier_proto::certificates::LETS_ENCRYPT.into(), ca_file: None, renew_days_before: 30, dns_resolver: None }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -121,6 +146,7 @@ impl Default for Config {
             libvirt: LibvirtConfig::default(),
             docker: DockerConfig::default(),
             nginx: NginxConfig::default(),
+            acme: AcmeConfig::default(),
             smtp: SmtpConfig::default(),
         }
     }
@@ -158,7 +184,7 @@ impl Default for DockerConfig {
 
 impl Default for NginxConfig {
     fn default() -> Self {
-        Self { enabled: true, binary: "nginx".into(), prefix: None }
+        Self { enabled: true, binary: "nginx".into(), prefix: None, listen_address: None, foreign_dirs: vec!["/etc/nginx/sites-enabled".into(), "/etc/nginx/conf.d".into()] }
     }
 }
 
@@ -224,6 +250,26 @@ const ENV: &[(&str, Setter)] = &[
     }),
     ("PIER_NGINX_PREFIX", |c, v| {
         c.nginx.prefix = Some(non_empty(v)?.into());
+        Ok(())
+    }),
+    ("PIER_NGINX_LISTEN", |c, v| {
+        c.nginx.listen_address = (!v.is_empty()).then(|| v.to_string());
+        Ok(())
+    }),
+    ("PIER_NGINX_FOREIGN_DIRS", |c, v| {
+        c.nginx.foreign_dirs = v.split(':').filter(|p| !p.is_empty()).map(PathBuf::from).collect();
+        Ok(())
+    }),
+    ("PIER_ACME_DIRECTORY", |c, v| {
+        c.acme.directory_url = non_empty(v)?.to_string();
+        Ok(())
+    }),
+    ("PIER_ACME_CA_FILE", |c, v| {
+        c.acme.ca_file = (!v.is_empty()).then(|| PathBuf::from(v));
+        Ok(())
+    }),
+    ("PIER_ACME_DNS_RESOLVER", |c, v| {
+        c.acme.dns_resolver = if v.is_empty() { None } else { Some(v.parse().map_err(|_| format!("{v:?} is not IP:PORT"))?) };
         Ok(())
     }),
     ("PIER_SMTP_URL", |c, v| {

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
+pub mod sites;
 pub mod upload;
 
 use config::Config;
@@ -42,6 +43,7 @@ pub struct Core {
     pub settings: settings::Settings,
     pub compute: compute::Compute,
     pub containers: containers::Containers,
+    pub sites: sites::Sites,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,10 +93,12 @@ impl Core {
         for kind in [pier_proto::containers::KIND_IMAGE_LOAD, pier_proto::containers::KIND_IMAGE_BUILD, pier_proto::containers::KIND_IMAGE_PULL] {
             registry.register(Arc::new(containers::images::ImageJob { kind, containers: containers.clone() }));
         }
+        let sites = sites::Sites::new(db.clone(), audit.clone(), bus.clone(), secrets.clone(), sites::SitesConfig::from_config(&config));
+        registry.register(Arc::new(sites::acme::IssueCertificate { sites: sites.clone() }));
         let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
         let sessions = sessions::DbSessionStore::new(db.clone());
         let settings = settings::Settings::new(db.clone());
         let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone(), secrets, settings.clone());
-        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute, containers }
+        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute, containers, sites }
     }
 }

@@ -13,6 +13,7 @@ mod m20261122_000007_vps_runtime;
 mod m20261122_000008_image_access;
 mod m20261122_000009_containers;
 mod m20261202_000010_container_scripts;
+mod m20261202_000011_sites;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_image_access::Migration),
             Box::new(m20261122_000009_containers::Migration),
             Box::new(m20261202_000010_container_scripts::Migration),
+            Box::new(m20261202_000011_sites::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod compute;
+pub mod certificates;
 pub mod containers;
 pub mod error;
 pub mod health;

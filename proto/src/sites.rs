@@ -17,7 +17,11 @@ pub struct SiteSpec {
     pub http_port: u16,
     /// The TLS port when the site has a certificate.
     pub https_port: Option<u16>,
-    /// The certificate and key files (set by Pier from the chosen certificate, never typed).
+    /// Where the certificate comes from. The HTTPS server is written once a certificate exists.
+    #[serde(default)]
+    pub tls_mode: TlsMode,
+    /// The certificate and key files (set by Pier from the chosen certificate, never typed:
+    /// whatever a client sends here is replaced).
     #[serde(default)]
     pub tls: Option<TlsFiles>,
     #[serde(default)]
@@ -37,6 +41,26 @@ pub struct SiteSpec {
     pub deny: Vec<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Advanced: nginx directives added inside the site's server blocks as written (admins).
+    /// Braces and quotes must balance so the text stays inside its block; `nginx -t` judges
+    /// the rest, and a refusal leaves the live configuration untouched.
+    #[serde(default)]
+    pub snippet: Option<String>,
+}
+
+/// Where a site's certificate comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TlsMode {
+    /// Plain HTTP only.
+    #[default]
+    None,
+    /// Issued (and renewed) by Pier from the ACME directory for the site's names.
+    Acme,
+    /// A certificate from the list (uploaded or issued), by id.
+    Certificate { id: i64 },
+    /// The default wildcard certificate (for names under its domain).
+    Wildcard,
 }
 
 fn yes() -> bool {
@@ -185,7 +209,7 @@ impl SiteSpec {
         if self.http_port == 0 || self.https_port == Some(0) || Some(self.http_port) == self.https_port {
             return Err(ApiError::invalid("http_port", "Ports are 1–65535, and HTTP and HTTPS need different ones."));
         }
-        if self.tls.is_some() != self.https_port.is_some() {
+        if (self.tls_mode != TlsMode::None) != self.https_port.is_some() {
             return Err(ApiError::invalid("https_port", "An HTTPS port goes with a certificate, and a certificate with an HTTPS port."));
         }
         if let Some(t) = &self.tls {
@@ -195,7 +219,7 @@ impl SiteSpec {
                 }
             }
         }
-        if (self.force_https || self.hsts || self.http2) && self.tls.is_none() {
+        if (self.force_https || self.hsts || self.http2) && self.tls_mode == TlsMode::None {
             return Err(ApiError::invalid("force_https", "Forcing HTTPS, HSTS and HTTP/2 need a certificate."));
         }
         if self.max_body_mib.is_some_and(|m| m == 0 || m > 65_536) {
@@ -216,8 +240,52 @@ impl SiteSpec {
                 return Err(ApiError::invalid("allow", format!("{n:?} is not an address or network (like 10.0.0.0/8).")));
             }
         }
+        if let Some(s) = &self.snippet {
+            validate_config_text("snippet", s, 16 * 1024)?;
+        }
         Ok(())
     }
+}
+
+/// Free configuration text (a snippet, a raw site): bounded, printable, and with its braces
+/// and quotes balanced outside comments, so it cannot close the block it is written into.
+pub fn validate_config_text(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
+    if text.len() > max {
+        return Err(ApiError::invalid(field, format!("At most {} KiB.", max / 1024)));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(ApiError::invalid(field, "Only printable text, tabs and line breaks."));
+    }
+    let mut depth = 0i32;
+    for (n, line) in text.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        for c in line.chars() {
+            match (quote, c) {
+                (_, _) if escaped => escaped = false,
+                (_, '\\') => escaped = true,
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '#') => break,
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '{') => depth += 1,
+                (None, '}') => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return Err(ApiError::invalid(field, format!("Line {}: this '}}' closes a block the text did not open.", n + 1)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if quote.is_some() {
+            return Err(ApiError::invalid(field, format!("Line {}: a quote is not closed.", n + 1)));
+        }
+    }
+    if depth != 0 {
+        return Err(ApiError::invalid(field, "A '{' is not closed."));
+    }
+    Ok(())
 }
 
 impl Location {
@@ -281,4 +349,250 @@ impl PoolSpec {
         }
         Ok(())
     }
+}
+
+/// An active health check of a pool's members: `GET path` on each member every `interval_s`;
+/// a member answering anything but `expected_status` (or nothing within `timeout_ms`) is taken
+/// out of the pool after `fall` failures in a row and put back after `rise` successes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthCheck {
+    pub path: String,
+    pub interval_s: u32,
+    pub expected_status: u16,
+    pub timeout_ms: u32,
+    #[serde(default = "one")]
+    pub fall: u16,
+    #[serde(default = "one")]
+    pub rise: u16,
+}
+
+impl HealthCheck {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        if !path_ok(&self.path) {
+            return Err(ApiError::invalid("health", "The check path starts with / (like /health)."));
+        }
+        if !(1..=3600).contains(&self.interval_s) || !(100..=60_000).contains(&self.timeout_ms) || !(100..=599).contains(&self.expected_status) {
+            return Err(ApiError::invalid("health", "Interval 1–3600 s, timeout 100–60000 ms, expected status 100–599."));
+        }
+        if !(1..=100).contains(&self.fall) || !(1..=100).contains(&self.rise) {
+            return Err(ApiError::invalid("health", "Fall and rise are 1–100 checks."));
+        }
+        Ok(())
+    }
+}
+
+/// What a person sends to create or change a pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolInput {
+    pub spec: PoolSpec,
+    #[serde(default)]
+    pub health: Option<HealthCheck>,
+}
+
+impl PoolInput {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        self.spec.validate()?;
+        self.health.as_ref().map_or(Ok(()), HealthCheck::validate)
+    }
+}
+
+/// A member's health as last checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberHealth {
+    /// `host:port`.
+    pub member: String,
+    /// `None`: not checked (no health check, or none yet).
+    pub up: Option<bool>,
+    /// When it last changed (unix seconds).
+    pub since: Option<i64>,
+    /// Why it is down ("connection refused", "status 500, expected 200").
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolView {
+    pub id: i64,
+    pub spec: PoolSpec,
+    pub health: Option<HealthCheck>,
+    pub members: Vec<MemberHealth>,
+    /// Sites whose locations proxy to it.
+    pub used_by: Vec<String>,
+}
+
+/// One change of a member's health, kept as history and pushed live on `sites`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthChange {
+    pub pool: String,
+    pub member: String,
+    pub up: bool,
+    pub at: i64,
+    pub message: Option<String>,
+}
+
+/// A site is written from the typed model, or kept as raw text (an adopted file, or an
+/// admin's choice) that goes through the same test-and-swap pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SiteBody {
+    Typed { spec: SiteSpec },
+    Raw { text: String },
+}
+
+/// What a person sends to create or change a site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteInput {
+    pub name: String,
+    pub body: SiteBody,
+}
+
+/// Raw sites: at most this much text.
+pub const RAW_SITE_MAX: usize = 256 * 1024;
+
+impl SiteInput {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        validate_slug("name", &self.name)?;
+        match &self.body {
+            SiteBody::Typed { spec } => {
+                if spec.name != self.name {
+                    return Err(ApiError::invalid("name", "The site's name and its model's name differ."));
+                }
+                spec.validate()
+            }
+            SiteBody::Raw { text } => validate_config_text("raw", text, RAW_SITE_MAX),
+        }
+    }
+}
+
+/// Where a site's configuration stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ApplyState {
+    /// Its latest version is live.
+    Live,
+    /// Its latest version was refused by `nginx -t` (or could not be loaded); the version
+    /// before it keeps serving.
+    Rejected { message: String, line: Option<u32> },
+    /// Saved while disabled: nothing of it is served.
+    Disabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteView {
+    pub id: i64,
+    pub name: String,
+    pub body: SiteBody,
+    pub server_names: Vec<String>,
+    pub enabled: bool,
+    pub state: ApplyState,
+    /// The live version's number (`None` before the first successful apply).
+    pub live_version: Option<i64>,
+    pub certificate: Option<CertificateBrief>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateBrief {
+    pub id: i64,
+    pub name: String,
+    pub not_after: Option<i64>,
+}
+
+/// One saved version of a site: what was asked for and what nginx made of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteVersion {
+    pub id: i64,
+    pub number: i64,
+    /// `live`, `superseded`, `rejected`.
+    pub state: String,
+    pub message: Option<String>,
+    pub actor: String,
+    pub created_at: i64,
+    /// The rendered configuration text of the site at this version.
+    pub rendered: String,
+}
+
+/// A line diff between two versions' rendered text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLine {
+    /// `+`, `-` or ` `.
+    pub change: char,
+    pub text: String,
+}
+
+/// A configuration file nginx loads that Pier did not write (read-only until adopted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignConfig {
+    pub path: String,
+    pub text: String,
+    /// The site name adopting it would give.
+    pub suggested_name: String,
+}
+
+/// nginx as the admin page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NginxStatus {
+    pub running: bool,
+    pub pid: Option<i32>,
+    pub version: Option<String>,
+    pub workers: u32,
+    /// From stub_status.
+    pub active_connections: Option<u64>,
+    pub accepts: Option<u64>,
+    pub handled: Option<u64>,
+    pub requests: Option<u64>,
+    pub reading: Option<u64>,
+    pub writing: Option<u64>,
+    pub waiting: Option<u64>,
+    /// The live version directory.
+    pub live_version: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Request figures of one site over a window, parsed from its access log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SiteMetrics {
+    pub site: String,
+    pub window_s: u32,
+    pub requests: u64,
+    pub requests_per_s: f64,
+    /// Responses by class: 1xx … 5xx.
+    pub status: [u64; 5],
+    pub bytes_sent: u64,
+    pub upstream_p50_ms: Option<f64>,
+    pub upstream_p95_ms: Option<f64>,
+}
+
+/// Live events on the `sites` topic (staff).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SitesEvent {
+    Health(HealthChange),
+    Applied { version: String },
+    LogLine { site: String, line: String },
+}
+
+/// What the admin asks nginx to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NginxAction {
+    Test,
+    Reload,
+    Restart,
+}
+
+/// Which log of a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogKind {
+    Access,
+    Error,
+}
+
+/// Whether a DNS-01 TXT record is visible yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsCheck {
+    pub record: String,
+    pub expected: String,
+    pub found: Vec<String>,
+    pub ok: bool,
 }

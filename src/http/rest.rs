@@ -47,6 +47,7 @@ pub fn routes() -> Router<ServerState> {
         .route("/audit", get(list_audit))
         .merge(super::rest_vps::routes())
         .merge(super::rest_containers::routes())
+        .merge(super::rest_sites::routes())
         .fallback(|| async { RestError(ApiError::not_found("API route")) })
 }
 

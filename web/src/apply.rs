@@ -63,6 +63,15 @@ impl Nginx {
         self.prefix.join("logs/error.log")
     }
 
+    /// The unix socket of nginx's `stub_status` (connections and requests counters).
+    pub fn status_socket(&self) -> PathBuf {
+        self.prefix.join("run/status.sock")
+    }
+
+    pub fn logs_dir(&self) -> PathBuf {
+        self.prefix.join("logs")
+    }
+
     fn pid_file(&self) -> PathBuf {
         self.prefix.join("run/nginx.pid")
     }
@@ -79,15 +88,18 @@ impl Nginx {
              error_log {p}/logs/error.log notice;\n\
              events {{\n    worker_connections 1024;\n}}\n\
              http {{\n{mime}    default_type application/octet-stream;\n\
+             \x20   log_format {fmt} '$time_iso8601 $status $body_bytes_sent $request_time $upstream_response_time \"$request\"';\n\
              \x20   access_log {p}/logs/access.log;\n\
              \x20   server_tokens off;\n\
              \x20   client_body_temp_path {p}/tmp/body;\n    proxy_temp_path {p}/tmp/proxy;\n\
              \x20   fastcgi_temp_path {p}/tmp/fastcgi;\n    uwsgi_temp_path {p}/tmp/uwsgi;\n    scgi_temp_path {p}/tmp/scgi;\n\
-             \x20   include {d}/pools/*.conf;\n    include {d}/sites/*.conf;\n}}\n"
+             \x20   server {{\n        listen unix:{p}/run/status.sock;\n        access_log off;\n        location = /status {{\n            stub_status;\n        }}\n    }}\n\
+             \x20   include {d}/pools/*.conf;\n    include {d}/sites/*.conf;\n}}\n",
+            fmt = crate::render::LOG_FORMAT
         )
     }
 
-    async fn run(&self, args: &[&str]) -> Result<std::process::Output, WebError> {
+    pub(crate) async fn run(&self, args: &[&str]) -> Result<std::process::Output, WebError> {
         Command::new(&self.binary)
             .arg("-p")
             .arg(&self.prefix)
@@ -190,7 +202,7 @@ impl Nginx {
 
     /// Reloads a running nginx, or starts one, on `live/nginx.conf`; checks the outcome in the
     /// error log. Returns whether it started nginx, or nginx's complaint.
-    async fn reload_or_start(&self) -> Result<bool, String> {
+    pub(crate) async fn reload_or_start(&self) -> Result<bool, String> {
         let conf = self.live().join("nginx.conf").display().to_string();
         let log_start = tokio::fs::metadata(self.error_log()).await.map(|m| m.len()).unwrap_or(0);
         if let Some(pid) = self.running_pid() {
@@ -200,6 +212,8 @@ impl Nginx {
             }
             self.await_reload(pid, log_start).await.map(|_| false)
         } else {
+            // A socket file left by an nginx that did not stop cleanly would block the bind.
+            let _ = tokio::fs::remove_file(self.status_socket()).await;
             let out = self.run(&["-c", &conf]).await.map_err(|e| e.to_string())?;
             if out.status.success() {
                 Ok(true)

@@ -4,8 +4,15 @@
 //! an atomic switch of the `live` link, a reload that is checked, and the previous version put
 //! back when the reload fails).
 
+pub mod acme;
+pub use instant_acme::Account as AcmeAccount;
 pub mod apply;
+pub mod certs;
+pub mod control;
+pub mod dns;
 pub mod error;
+pub mod metrics;
+pub mod probe;
 pub mod render;
 
 pub use apply::{Applied, Nginx, SiteFiles};

@@ -11,7 +11,17 @@ use std::fmt::Write;
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
     pub listen_address: Option<String>,
+    /// The folder ACME HTTP-01 challenge files are written to: every site's plain server then
+    /// serves `/.well-known/acme-challenge/` from it, ahead of its own locations and of a
+    /// redirect to HTTPS (the directory checks over plain HTTP).
+    pub acme_root: Option<String>,
+    /// Where each site's own access and error logs go (`site-<name>.access.log`).
+    pub log_dir: Option<String>,
 }
+
+/// The access-log format of site logs (defined in the main file; parsed by the metrics reader):
+/// time, status, bytes sent, request time, upstream time, request line.
+pub const LOG_FORMAT: &str = "pier";
 
 /// A value written bare (names, paths): only characters with no meaning to nginx's parser.
 fn word(s: &str) -> Result<&str, WebError> {
@@ -69,6 +79,13 @@ fn listen(o: &RenderOptions, port: u16) -> Result<String, WebError> {
 }
 
 fn locations(s: &SiteSpec, out: &mut String) -> Result<(), WebError> {
+    if let Some(snippet) = &s.snippet {
+        // Validated as balanced text by the model; nginx -t judges its directives.
+        out.push_str("    # Snippet (advanced):\n");
+        for line in snippet.lines() {
+            writeln!(out, "    {line}").expect("string");
+        }
+    }
     for l in &s.locations {
         let (exact, path) = match l.path.strip_prefix("= ") {
             Some(p) => ("= ", p),
@@ -118,6 +135,22 @@ fn common(s: &SiteSpec, out: &mut String) -> Result<(), WebError> {
     Ok(())
 }
 
+fn logs(s: &SiteSpec, o: &RenderOptions, out: &mut String) -> Result<(), WebError> {
+    if let Some(dir) = &o.log_dir {
+        let dir = word(dir)?;
+        let name = word(&s.name)?;
+        writeln!(out, "    access_log {dir}/site-{name}.access.log {LOG_FORMAT};\n    error_log {dir}/site-{name}.error.log;").expect("string");
+    }
+    Ok(())
+}
+
+fn acme_location(o: &RenderOptions, out: &mut String) -> Result<(), WebError> {
+    if let Some(root) = &o.acme_root {
+        writeln!(out, "    location ^~ /.well-known/acme-challenge/ {{\n        root {};\n        default_type text/plain;\n    }}", word(root)?).expect("string");
+    }
+    Ok(())
+}
+
 /// The server blocks of one site (nothing for a disabled site).
 pub fn render_site(s: &SiteSpec, o: &RenderOptions) -> Result<String, WebError> {
     let mut out = format!("# Site {} (written by Pier; edit it in the panel).\n", word(&s.name)?);
@@ -127,7 +160,10 @@ pub fn render_site(s: &SiteSpec, o: &RenderOptions) -> Result<String, WebError> 
     }
     writeln!(out, "server {{\n    listen {};", listen(o, s.http_port)?).expect("string");
     common(s, &mut out)?;
-    match (s.force_https, s.https_port) {
+    logs(s, o, &mut out)?;
+    acme_location(o, &mut out)?;
+    // HTTPS is forced only once there is a certificate to serve it with.
+    match (s.force_https && s.tls.is_some(), s.https_port) {
         (true, Some(port)) => {
             let port = if port == 443 { String::new() } else { format!(":{port}") };
             writeln!(out, "    location / {{\n        return 301 https://$host{port}$request_uri;\n    }}").expect("string");
@@ -143,6 +179,7 @@ pub fn render_site(s: &SiteSpec, o: &RenderOptions) -> Result<String, WebError> 
             out.push_str("    add_header Strict-Transport-Security \"max-age=31536000\" always;\n");
         }
         common(s, &mut out)?;
+        logs(s, o, &mut out)?;
         locations(s, &mut out)?;
         out.push_str("}\n");
     }
@@ -160,6 +197,7 @@ mod tests {
             server_names: vec!["example.test".into(), "*.example.test".into()],
             http_port: 8080,
             https_port: None,
+            tls_mode: Default::default(),
             tls: None,
             force_https: false,
             hsts: false,
@@ -172,12 +210,13 @@ mod tests {
             allow: vec!["127.0.0.0/8".into()],
             deny: vec![],
             enabled: true,
+            snippet: None,
         }
     }
 
     #[test]
     fn a_site_and_a_pool_render_as_nginx_expects() {
-        let text = render_site(&site("shop"), &RenderOptions { listen_address: Some("127.0.0.1".into()) }).unwrap();
+        let text = render_site(&site("shop"), &RenderOptions { listen_address: Some("127.0.0.1".into()), ..Default::default() }).unwrap();
         for want in [
             "listen 127.0.0.1:8080;",
             "server_name example.test *.example.test;",
@@ -206,6 +245,7 @@ mod tests {
     fn tls_sites_force_https_and_listen_with_their_certificate() {
         let mut s = site("shop");
         s.https_port = Some(8443);
+        s.tls_mode = pier_proto::sites::TlsMode::Acme;
         s.tls = Some(pier_proto::sites::TlsFiles { certificate: "/etc/pier/certs/3/fullchain.pem".into(), key: "/etc/pier/certs/3/key.pem".into() });
         s.force_https = true;
         s.hsts = true;

@@ -56,6 +56,7 @@ fn site(name: &str, port: u16) -> SiteSpec {
         server_names: vec![format!("{name}.test")],
         http_port: port,
         https_port: None,
+        tls_mode: Default::default(),
         tls: None,
         force_https: false,
         hsts: false,
@@ -68,11 +69,12 @@ fn site(name: &str, port: u16) -> SiteSpec {
         allow: vec![],
         deny: vec![],
         enabled: true,
+        snippet: None,
     }
 }
 
 fn files(sites: &[SiteSpec], pool: &PoolSpec) -> SiteFiles {
-    let o = RenderOptions { listen_address: Some("127.0.0.1".into()) };
+    let o = RenderOptions { listen_address: Some("127.0.0.1".into()), ..Default::default() };
     SiteFiles {
         pools: vec![(pool.name.clone(), render_pool(pool).unwrap())],
         sites: sites.iter().map(|s| (s.name.clone(), render_site(s, &o).unwrap())).collect(),

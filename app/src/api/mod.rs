@@ -5,6 +5,7 @@
 
 pub mod compute;
 pub mod containers;
+pub mod sites;
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;

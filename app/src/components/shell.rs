@@ -64,8 +64,8 @@ const NAV: &[(&str, &[NavItem])] = &[
         &[
             NavItem { href: "/vps", label: "VPS", icon: "vps", in_bottom_bar: true, audience: Audience::Everyone },
             NavItem { href: "/containers", label: "Containers", icon: "containers", in_bottom_bar: true, audience: Audience::Everyone },
-            NavItem { href: "/sites", label: "Sites", icon: "sites", in_bottom_bar: false, audience: Audience::Everyone },
-            NavItem { href: "/certificates", label: "Certificates", icon: "certificates", in_bottom_bar: false, audience: Audience::Everyone },
+            NavItem { href: "/sites", label: "Sites", icon: "sites", in_bottom_bar: false, audience: Audience::Staff },
+            NavItem { href: "/certificates", label: "Certificates", icon: "certificates", in_bottom_bar: false, audience: Audience::Staff },
         ],
     ),
     (

@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod certificates;
 pub mod containers;
 pub mod credentials;
 pub mod hosts;
@@ -9,6 +10,7 @@ pub mod not_found;
 pub mod overview;
 pub mod plans;
 pub mod profile;
+pub mod sites;
 pub mod system;
 pub mod upcoming;
 pub mod vps;

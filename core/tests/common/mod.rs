@@ -70,8 +70,14 @@ pub async fn settle(core: &pier_core::Core, job: i64) -> pier_proto::jobs::JobVi
 /// The whole core on a fresh data dir under `dir`, with two job workers running (they stop
 /// when the returned sender is dropped).
 pub async fn running_core(dir: &std::path::Path) -> (pier_core::Core, tokio::sync::watch::Sender<bool>) {
+    running_core_with(dir, |_| {}).await
+}
+
+/// `running_core` with the configuration adjusted first.
+pub async fn running_core_with(dir: &std::path::Path, adjust: impl FnOnce(&mut Config)) -> (pier_core::Core, tokio::sync::watch::Sender<bool>) {
     let mut config = Config::load(None, Vec::new()).unwrap();
     config.data_dir = dir.join("data");
+    adjust(&mut config);
     let core = pier_core::Core::open(config).await.unwrap();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     core.jobs.spawn_workers(2, stop_rx);

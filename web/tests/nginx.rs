@@ -107,6 +107,7 @@ async fn apply_serves_refuses_bad_versions_and_rolls_back_a_failed_reload() {
     // message names the site and the line, and the refused version is kept.
     let mut broken = site("broken", free_port());
     broken.https_port = Some(free_port());
+    broken.tls_mode = pier_proto::sites::TlsMode::Acme;
     broken.tls = Some(TlsFiles { certificate: "/nonexistent/cert.pem".into(), key: "/nonexistent/key.pem".into() });
     broken.validate().unwrap();
     let refused = nginx.apply(&files(&[shop.clone(), broken.clone()], &pool)).await.unwrap_err();

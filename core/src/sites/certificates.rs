@@ -253,10 +253,19 @@ impl Sites {
     }
 
     pub(crate) async fn enqueue_issue(&self, jobs: &Jobs, actor: &Actor, id: i64, why: &str) -> Result<i64> {
+        // One order per certificate at a time: a second click (or the schedule) finds the job
+        // that is already queued or running.
+        let target = format!("certificate:{id}");
+        let active = crate::entity::job::Entity::find()
+            .filter(crate::entity::job::Column::Target.eq(&target))
+            .filter(crate::entity::job::Column::State.is_in(["queued", "running"]))
+            .one(&self.db)
+            .await?;
+        if let Some(j) = active {
+            return Ok(j.id);
+        }
         let params = serde_json::json!({ "certificate_id": id, "why": why });
-        // One order per certificate at a time: a double click finds the queued job.
-        let key = format!("certificate-issue:{id}:{}", now().unix_timestamp() / 60);
-        let job = jobs.enqueue(actor, NewJob { kind: KIND_ISSUE, target: format!("certificate:{id}"), params, idempotency_key: Some(key), max_attempts: 1 }).await;
+        let job = jobs.enqueue(actor, NewJob { kind: KIND_ISSUE, target, params, idempotency_key: None, max_attempts: 1 }).await;
         Ok(job.map_err(|e| SitesError::Unavailable(e.to_string()))?.id)
     }
 

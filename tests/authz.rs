@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 /// The matrix panels drive the real dockerd (containers are in the matrix).
-const DOCKER: &[(&str, &str)] = &[("PIER_DOCKER_HOST", "unix:///var/run/docker.sock"), ("PIER_NGINX_LISTEN", "127.0.0.1"), ("PIER_NGINX_FOREIGN_DIRS", "")];
+const DOCKER: &[(&str, &str)] = &[("PIER_DOCKER_HOST", "unix:///var/run/docker.sock"), ("PIER_NGINX_BIN", "nginx"), ("PIER_NGINX_LISTEN", "127.0.0.1"), ("PIER_NGINX_FOREIGN_DIRS", "")];
 
 /// REST paths that refuse API tokens whatever their method (a token never gets a shell).
 const SESSION_ONLY_REST: &[&str] = &["/exec?"];
@@ -382,8 +382,10 @@ async fn sign_in(panel: &Panel, username: &str, password: &str) -> reqwest::Clie
 
 async fn post(c: &reqwest::Client, panel: &Panel, name: &str, body: Value) -> Value {
     let res = c.post(panel.url(&format!("/api/fn/{name}"))).json(&body).send().await.unwrap();
-    assert!(res.status().is_success(), "{name}: {}", res.status());
-    res.json().await.unwrap()
+    let status = res.status();
+    let body: Value = res.json().await.unwrap_or_default();
+    assert!(status.is_success(), "{name}: {status} {body}");
+    body
 }
 
 /// The admin's fixtures, made once.

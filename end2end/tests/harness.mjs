@@ -2,7 +2,7 @@
 // launches Debian's headless Chromium through playwright-core. Nothing here is mocked.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -73,6 +73,9 @@ export async function startPanel({ admin = true, env: extra = {} } = {}) {
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      // nginx outlives the panel by design (sites keep serving); a test stops it.
+      const prefix = join(data, 'nginx');
+      if (existsSync(join(prefix, 'live'))) spawnSync('nginx', ['-p', prefix, '-c', join(prefix, 'live', 'nginx.conf'), '-s', 'stop']);
       rmSync(data, { recursive: true, force: true });
     },
   };

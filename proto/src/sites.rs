@@ -568,7 +568,6 @@ pub struct SiteMetrics {
 pub enum SitesEvent {
     Health(HealthChange),
     Applied { version: String },
-    LogLine { site: String, line: String },
 }
 
 /// What the admin asks nginx to do.

@@ -138,7 +138,6 @@ fn list_of(s: &str) -> Vec<String> {
 
 #[component]
 fn TypedEditor(id: i64, spec: SiteSpec, reload: Callback<()>) -> impl IntoView {
-    let toasts = use_toasts();
     let pools = Resource::new(|| (), |_| list_pools());
     let names = RwSignal::new(spec.server_names.join(" "));
     let http_port = RwSignal::new(spec.http_port.to_string());
@@ -199,20 +198,7 @@ fn TypedEditor(id: i64, spec: SiteSpec, reload: Callback<()>) -> impl IntoView {
             Err(e) => return error.set(Some(e)),
         };
         error.set(None);
-        busy.set(true);
-        spawn_local(async move {
-            match save_site(Some(id), input).await {
-                Ok(s) => {
-                    toasts.success(format!("{} version {} is live.", s.name, s.live_version.unwrap_or(0)));
-                    let _ = reload.try_run(());
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e));
-                    let _ = reload.try_run(());
-                }
-            }
-            let _ = busy.try_set(false);
-        });
+        apply_change(id, input, error, busy, reload);
     };
     let add_row = move |_| rows.update(|r| r.push(LocRow::of(&Location { path: "/new/".into(), action: LocationAction::Status { code: 404, body: None }, websocket: false, headers: vec![] })));
     view! {
@@ -290,6 +276,23 @@ fn TypedEditor(id: i64, spec: SiteSpec, reload: Callback<()>) -> impl IntoView {
     }
 }
 
+/// Saves a change of site `id`: a toast when it is live, nginx's refusal under the form; the
+/// page is re-read either way (a refusal shows in the site's state and history).
+fn apply_change(id: i64, input: SiteInput, error: RwSignal<Option<ApiError>>, busy: RwSignal<bool>, reload: Callback<()>) {
+    let toasts = use_toasts();
+    busy.set(true);
+    spawn_local(async move {
+        match save_site(Some(id), input).await {
+            Ok(s) => toasts.success(format!("{} version {} is live.", s.name, s.live_version.unwrap_or(0))),
+            Err(e) => {
+                let _ = error.try_set(Some(e));
+            }
+        }
+        let _ = reload.try_run(());
+        let _ = busy.try_set(false);
+    });
+}
+
 fn spec_cert_option(mode: TlsMode) -> Option<impl IntoView> {
     match mode {
         TlsMode::Certificate { id } => Some(view! { <option value=format!("cert:{id}")>{format!("Certificate #{id}")}</option> }),
@@ -299,9 +302,9 @@ fn spec_cert_option(mode: TlsMode) -> Option<impl IntoView> {
 
 #[component]
 fn RawEditor(id: i64, name: String, text: String, reload: Callback<()>) -> impl IntoView {
-    let toasts = use_toasts();
     let value = RwSignal::new(text);
     let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = SiteInput { name: name.clone(), body: SiteBody::Raw { text: value.get_untracked() } };
@@ -309,25 +312,14 @@ fn RawEditor(id: i64, name: String, text: String, reload: Callback<()>) -> impl 
             return error.set(Some(e));
         }
         error.set(None);
-        spawn_local(async move {
-            match save_site(Some(id), input).await {
-                Ok(s) => {
-                    toasts.success(format!("{} version {} is live.", s.name, s.live_version.unwrap_or(0)));
-                    let _ = reload.try_run(());
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e));
-                    let _ = reload.try_run(());
-                }
-            }
-        });
+        apply_change(id, input, error, busy, reload);
     };
     view! {
         <section class="card">
             <h2>"Configuration (raw)"</h2>
             <form on:submit=submit novalidate=true>
                 <TextArea id="raw-text" label="nginx configuration of this site" rows=14 value=value error field="raw"/>
-                <button type="submit" class="button primary">"Test and apply"</button>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{move || if busy.get() { "Testing and applying…" } else { "Test and apply" }}</button>
             </form>
             {form_error(error)}
         </section>

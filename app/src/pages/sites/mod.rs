@@ -49,7 +49,7 @@ pub fn SitesPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <SiteForm on_saved=reload/>
+        <SiteForm on_saved=reload version/>
         <ForeignCard on_adopted=reload/>
     }
 }
@@ -120,9 +120,10 @@ pub fn port_of(s: &str, field: &str) -> Result<u16, ApiError> {
 }
 
 #[component]
-fn SiteForm(on_saved: Callback<()>) -> impl IntoView {
+fn SiteForm(on_saved: Callback<()>, /// Bumped when pools or sites change (the pool choice follows).
+    version: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
-    let pools = Resource::new(|| (), |_| list_pools());
+    let pools = Resource::new(move || version.get(), |_| list_pools());
     let name = RwSignal::new(String::new());
     let names = RwSignal::new(String::new());
     let http_port = RwSignal::new(String::from("80"));

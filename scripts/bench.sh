@@ -6,10 +6,16 @@
 #   bash scripts/bench.sh containers   log lines/s to a browser vs docker logs -f, the container
 #                                      list with 500 containers, RSS with 20 open log streams
 #                                      (needs dockerd: scripts/deps.sh runtime test)
+#   bash scripts/bench.sh vps          the VPS bench (list of 1,000, power actions, Pier against
+#                                      virsh on QEMU), then the /vps page (SSR) with those 1,000
+#                                      VPSs, signed in as the admin
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = containers ]; then
   cd end2end && exec node bench/containers.mjs
+fi
+if [ "${1:-}" = vps ]; then
+  exec bash scripts/bench-vps.sh
 fi
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
 bin=target/release/pier

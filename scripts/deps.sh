@@ -138,6 +138,18 @@ XML
 tests() {
   # openssl: the TLS engine test makes its CA and certificates.
   apt_install chromium chromium-driver busybox-static nasm openssl pebble
+  # The qemu+ssh host test runs an sshd of its own on loopback; the package must not start the
+  # system one (no init here to own it): policy-rc.d says no to starting services meanwhile.
+  if ! dpkg-query -W -f='${Status}' openssh-server 2>/dev/null | grep -q "install ok installed"; then
+    local policy=/usr/sbin/policy-rc.d
+    if [ -e "$policy" ]; then
+      apt_install openssh-server netcat-openbsd
+    else
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+      apt_install openssh-server netcat-openbsd
+      rm -f "$policy"
+    fi
+  fi
   if [ ! -x "$here/end2end/node_modules/.bin/playwright-core" ] && [ ! -d "$here/end2end/node_modules/playwright-core" ]; then
     log "npm ci (end2end)"
     (cd "$here/end2end" && npm ci --silent --no-audit --no-fund)

@@ -50,6 +50,8 @@ struct World {
     site: i64,
     site_pool: i64,
     cert: i64,
+    /// The access list protecting the fixture site (deleting it is a conflict).
+    access_list: i64,
     n: u32,
 }
 
@@ -249,6 +251,9 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:adopt_config", body: |_, _| json!({"path": "/nowhere.conf", "name": "Not A Name"}), allowed: ADMIN },
         Row { endpoint: "fn:save_pool", body: |w, _| json!({"id": null, "pool": {"spec": {"name": format!("p{}", w.n), "method": {"kind": "round_robin"}, "members": []}}}), allowed: ADMIN },
         Row { endpoint: "fn:delete_pool", body: |w, _| json!({"id": w.site_pool}), allowed: ADMIN },
+        Row { endpoint: "fn:list_access_lists", body: none, allowed: STAFF },
+        Row { endpoint: "fn:save_access_list", body: |w, _| json!({"id": null, "list": {"name": format!("l{}", w.n), "users": []}}), allowed: ADMIN },
+        Row { endpoint: "fn:delete_access_list", body: |w, _| json!({"id": w.access_list}), allowed: ADMIN },
         Row { endpoint: "fn:nginx_action", body: |_, _| json!({"action": "test"}), allowed: ADMIN },
         Row { endpoint: "fn:upload_certificate", body: |_, _| json!({"upload": {"name": "bad", "certificate_pem": "nope", "key_pem": "nope"}}), allowed: ADMIN },
         Row { endpoint: "fn:request_certificate", body: |w, _| json!({"request": {"name": format!("r{}", w.n), "names": ["r.test"]}}), allowed: ADMIN },
@@ -263,12 +268,25 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "GET /api/v1/sites/{site}/versions", body: none, allowed: STAFF },
         Row { endpoint: "POST /api/v1/sites", body: |w, _| json!({"name": format!("rest{}", w.n), "body": {"kind": "raw", "text": "}"}}), allowed: ADMIN },
         Row { endpoint: "GET /api/v1/pools", body: none, allowed: STAFF },
+        Row { endpoint: "PUT /api/v1/sites/{site}", body: |_, _| json!({"name": "fixture", "body": {"kind": "raw", "text": "}"}}), allowed: ADMIN },
+        Row { endpoint: "DELETE /api/v1/sites/{site}?confirm=nope", body: none, allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/sites/{site}/versions/1/restore", body: none, allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/pools", body: |w, _| json!({"spec": {"name": format!("rp{}", w.n), "method": {"kind": "round_robin"}, "members": []}}), allowed: ADMIN },
+        Row { endpoint: "PUT /api/v1/pools/{site_pool}", body: |_, _| json!({"spec": {"name": "fixture", "method": {"kind": "round_robin"}, "members": []}}), allowed: ADMIN },
         Row { endpoint: "DELETE /api/v1/pools/{site_pool}", body: none, allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/access-lists", body: none, allowed: STAFF },
+        Row { endpoint: "POST /api/v1/access-lists", body: |w, _| json!({"name": format!("rl{}", w.n), "users": []}), allowed: ADMIN },
+        Row { endpoint: "PUT /api/v1/access-lists/{access_list}", body: |_, _| json!({"name": "fixture", "users": []}), allowed: ADMIN },
+        Row { endpoint: "DELETE /api/v1/access-lists/{access_list}", body: none, allowed: ADMIN },
         Row { endpoint: "GET /api/v1/nginx", body: none, allowed: STAFF },
         Row { endpoint: "POST /api/v1/nginx/action", body: |_, _| json!({"action": "test"}), allowed: ADMIN },
         Row { endpoint: "GET /api/v1/certificates", body: none, allowed: STAFF },
         Row { endpoint: "GET /api/v1/certificates/{cert}", body: none, allowed: STAFF },
         Row { endpoint: "DELETE /api/v1/certificates/{cert}", body: none, allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/certificates", body: |_, _| json!({"name": "bad", "certificate_pem": "nope", "key_pem": "nope"}), allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/certificates/request", body: |w, _| json!({"name": format!("rr{}", w.n), "names": ["*.wild.test"]}), allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/certificates/{cert}/renew", body: none, allowed: ADMIN },
+        Row { endpoint: "PUT /api/v1/acme/account", body: |_, _| json!({"directory_url": "https://127.0.0.1:9/dir", "email": "a@b.test", "agree_terms": false}), allowed: ADMIN },
         Row { endpoint: "GET /api/v1/acme/account", body: none, allowed: STAFF },
         Row { endpoint: "GET /api/v1/audit", body: none, allowed: ALL },
         Row { endpoint: "GET /api/v1/hosts", body: none, allowed: STAFF },
@@ -350,6 +368,7 @@ fn request(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &
         .replace("{container_name}", &format!("authz-{}-admins", std::process::id()))
         .replace("{container}", &w.container)
         .replace("{site_pool}", &w.site_pool.to_string())
+        .replace("{access_list}", &w.access_list.to_string())
         .replace("{site}", &w.site.to_string())
         .replace("{cert}", &w.cert.to_string())
         .replace("{n}", &w.n.to_string());
@@ -401,6 +420,7 @@ struct Fixtures {
     site: i64,
     site_pool: i64,
     cert: i64,
+    access_list: i64,
 }
 
 /// A self-signed certificate for `authz.test` and its key (PEM), made with openssl.
@@ -421,15 +441,16 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// The sites fixtures: a pool, an uploaded certificate, and a site using both.
-async fn site_fixtures(panel: &Panel, admin: &reqwest::Client) -> (i64, i64, i64) {
+/// The sites fixtures: a pool, an uploaded certificate, an access list, and a site using all three.
+async fn site_fixtures(panel: &Panel, admin: &reqwest::Client) -> (i64, i64, i64, i64) {
     let pool = post(admin, panel, "save_pool", json!({"id": null, "pool": {"spec": {"name": "fixture", "method": {"kind": "round_robin"}, "members": [{"host": "127.0.0.1", "port": 9}]}}})).await;
+    let list = post(admin, panel, "save_access_list", json!({"id": null, "list": {"name": "fixture", "users": [{"username": "ann", "password": PASSWORD}]}})).await;
     let (cert, key) = self_signed();
     let c = post(admin, panel, "upload_certificate", json!({"upload": {"name": "fixture", "certificate_pem": cert, "key_pem": key}})).await;
     let spec = json!({"name": "fixture", "server_names": ["authz.test"], "http_port": free_port(), "https_port": free_port(),
-        "tls_mode": {"kind": "certificate", "id": c["id"]}, "locations": [{"path": "/", "action": {"kind": "proxy", "pool": "fixture"}}]});
+        "tls_mode": {"kind": "certificate", "id": c["id"]}, "locations": [{"path": "/", "action": {"kind": "proxy", "pool": "fixture"}}], "access_list": "fixture"});
     let site = post(admin, panel, "save_site", json!({"id": null, "site": {"name": "fixture", "body": {"kind": "typed", "spec": spec}}})).await;
-    (site["id"].as_i64().unwrap(), pool["id"].as_i64().unwrap(), c["id"].as_i64().unwrap())
+    (site["id"].as_i64().unwrap(), pool["id"].as_i64().unwrap(), c["id"].as_i64().unwrap(), list["id"].as_i64().unwrap())
 }
 
 async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
@@ -472,11 +493,12 @@ async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
     }
     pier_docker::test_images::build();
     let made = post(admin, panel, "create_container", json!({"container": container_request("admins")})).await;
-    let (site, site_pool, cert) = site_fixtures(panel, admin).await;
+    let (site, site_pool, cert, access_list) = site_fixtures(panel, admin).await;
     Fixtures {
         site,
         site_pool,
         cert,
+        access_list,
         container: made["id"].as_str().unwrap().to_string(),
         vps,
         doomed,
@@ -515,6 +537,7 @@ async fn world(panel: &Panel, admin: &reqwest::Client, f: &Fixtures, n: &Counter
         site: f.site,
         site_pool: f.site_pool,
         cert: f.cert,
+        access_list: f.access_list,
         n,
         admins_job: panel.start_worker_test(admin, 600, 100).await,
         victim: panel.create_user(admin, &victim_name, "user", PASSWORD).await,

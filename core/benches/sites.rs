@@ -43,6 +43,8 @@ fn spec(name: &str, port: u16) -> SiteInput {
         deny: vec![],
         enabled: true,
         snippet: None,
+        access_list: None,
+        satisfy_any: false,
     };
     SiteInput { name: name.into(), body: SiteBody::Typed { spec } }
 }

@@ -1,7 +1,9 @@
 //! VPS figures for the issue note (a benchmark, not a test): `cargo bench -p pier-core --bench vps`.
 //! - listing 1,000 VPSs (what the VPS page and `GET /api/v1/vps` do), as an administrator;
 //! - a power action's round trip through Pier (request → job → libvirt → state recorded) against
-//!   the same libvirt call made directly, on the test driver, to show the panel's own overhead.
+//!   the same libvirt call made directly, on the test driver, to show the panel's own overhead;
+//! - with libvirtd running: list, start and stop of a real QEMU guest through Pier against the
+//!   same done with `virsh` (a process per command, as a person at a shell does it).
 
 use pier_core::accounts::actor_of;
 use pier_core::actor::{Actor, Role};
@@ -117,4 +119,66 @@ async fn main() {
     }
     println!("suspend/resume through Pier (request, audit, job, libvirt, state, event): median {:?}", median(through_pier));
     println!("suspend/resume called directly on libvirt (test driver): median {:?}", median(direct));
+    if std::path::Path::new("/var/run/libvirt/libvirt-sock").exists() {
+        against_virsh(&dir.path().join("qemu")).await;
+    } else {
+        println!("(libvirtd is not running: Pier against virsh on QEMU skipped)");
+    }
+}
+
+/// Pier against `virsh` on the same QEMU guest (a blank disk: SeaBIOS runs, nothing boots).
+async fn against_virsh(dir: &std::path::Path) {
+    let mut config = Config::load(None, Vec::new()).unwrap();
+    config.data_dir = dir.join("data");
+    let core = pier_core::Core::open(config).await.unwrap();
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    core.jobs.spawn_workers(2, stop_rx);
+    let ctx = RequestContext::default();
+    let admin = actor_of(&core.accounts.create_admin_from_cli(NewUser { username: "root".into(), email: "root@example.com".into(), password: "correct horse battery".into(), role: Role::Admin }).await.unwrap());
+    let storage = dir.join("vms");
+    let settings = HostSettings { name: "qemu".into(), uri: "qemu:///system".into(), storage_dir: storage.display().to_string(), cpu_overcommit: 4.0, ram_overcommit: 1.0, maintenance: false };
+    core.compute.save_host(&admin, None, settings, &ctx).await.unwrap();
+    let plan = core.compute.save_plan(&admin, None, PlanSettings { name: "small".into(), vcpus: 1, memory_mib: 128, disk_gb: 1, traffic_gb: None, snapshot_limit: 1, active: true }, &ctx).await.unwrap();
+    let base = dir.join("base.qcow2");
+    assert!(std::process::Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&base).arg("64M").status().unwrap().success());
+    let img = NewImage { name: "base".into(), path: base.display().to_string(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: true, expected_sha256: None, users: vec![] };
+    let (img, job) = core.compute.register_image(&core.jobs, &admin, img, &ctx).await.unwrap();
+    settle(&core, job).await;
+    let new = NewVps { name: "cmp".into(), hostname: "cmp".into(), plan_id: Some(plan.id), custom: None, host_id: None, owner_id: None, image_id: img.id, ssh_key_ids: vec![], user_data: None, network: NetworkKind::Private, start: false, expiry: None, root_password: None };
+    let (v, job) = core.compute.create_vps(&core.jobs, &admin, new, &ctx).await.unwrap();
+    assert_eq!(settle(&core, job).await, JobState::Succeeded);
+    let domain = format!("pier-vps-{}", v.id);
+    let virsh = |args: &[&str]| {
+        let t = Instant::now();
+        let out = std::process::Command::new("virsh").args(["-q", "-c", "qemu:///system"]).args(args).output().unwrap();
+        assert!(out.status.success(), "virsh {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        t.elapsed()
+    };
+    let (core, admin, ctx, id) = (&core, &admin, &ctx, v.id);
+    let power = move |action| async move {
+        let t = Instant::now();
+        let job = core.compute.power_vps(&core.jobs, admin, id, action, ctx).await.unwrap();
+        assert_eq!(settle(core, job).await, JobState::Succeeded);
+        t.elapsed()
+    };
+    const RUNS: usize = 10;
+    let (mut p_list, mut p_start, mut p_stop, mut v_list, mut v_start, mut v_stop) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        assert_eq!(core.compute.list_vps(admin).await.unwrap().len(), 1);
+        p_list.push(t.elapsed());
+        p_start.push(power(PowerAction::Start).await);
+        p_stop.push(power(PowerAction::ForceOff).await);
+        v_list.push(virsh(&["list", "--all"]));
+        v_start.push(virsh(&["start", &domain]));
+        v_stop.push(virsh(&["destroy", &domain]));
+        // Pier learns of virsh's changes from libvirt's events; let it settle before its turn.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    println!("QEMU/TCG guest, medians of {RUNS} (Pier: request → job → libvirt → state recorded; virsh: one process per command):");
+    println!("  list:  Pier {:?}  virsh {:?}", median(p_list), median(v_list));
+    println!("  start: Pier {:?}  virsh {:?}", median(p_start), median(v_start));
+    println!("  stop (force off): Pier {:?}  virsh {:?}", median(p_stop), median(v_stop));
+    let job = core.compute.delete_vps(&core.jobs, admin, id, "cmp", ctx).await.unwrap();
+    settle(core, job).await;
 }

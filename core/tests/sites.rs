@@ -8,8 +8,8 @@ mod common;
 
 use pier_core::accounts::actor_of;
 use pier_core::actor::{Actor, Role};
-use pier_proto::certificates::{AcmeAccountInput, CertificateRequest, CertificateUpload, ChallengeKind};
-use pier_proto::jobs::JobState;
+use pier_proto::certificates::{AcmeAccountInput, CertificateRequest, CertificateUpload, ChallengeKind, KIND_ISSUE};
+use pier_proto::jobs::{JobQuery, JobState};
 use pier_proto::sites::*;
 use pier_proto::{ApiError, ErrorCode};
 use std::collections::HashMap;
@@ -56,9 +56,15 @@ async fn upstream_on(port: u16, body: &'static str) -> tokio::task::JoinHandle<(
 
 /// GET through nginx on loopback with a Host header: (status, body).
 fn get(port: u16, host: &str, path: &str) -> (u16, String) {
+    get_as(port, host, path, None)
+}
+
+/// `get` signed in with HTTP basic authentication as `(user, password)`.
+fn get_as(port: u16, host: &str, path: &str, login: Option<(&str, &str)>) -> (u16, String) {
     let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return (0, String::new()) };
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let auth = login.map(|(u, p)| format!("Authorization: Basic {}\r\n", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{u}:{p}")))).unwrap_or_default();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n").unwrap();
     let mut text = String::new();
     let _ = s.read_to_string(&mut text);
     let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -82,6 +88,8 @@ fn site(name: &str, port: u16, pool: &str) -> SiteSpec {
         deny: vec![],
         enabled: true,
         snippet: None,
+        access_list: None,
+        satisfy_any: false,
     }
 }
 
@@ -359,15 +367,15 @@ async fn acme_issues_by_http01_through_nginx_and_renews() {
     spec.force_https = true;
     let saved = sites.save_site(&s.core.jobs, &s.admin, None, typed(spec), &ctx).await.unwrap();
     let cert_id = saved.certificate.as_ref().expect("a certificate record for the site").id;
-    // The job the save queued: wait for the certificate to become valid.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let first = loop {
-        let c = sites.get_certificate(&s.support, cert_id).await.unwrap();
-        if c.status != "pending" || Instant::now() > deadline {
-            break c;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    // The job the save queued: wait for it to end (not only for the certificate to turn valid,
+    // which happens just before: a renewal asked for in between would find that job still
+    // running and be answered with it, by design).
+    let query = JobQuery { kind: Some(KIND_ISSUE.into()), ..Default::default() };
+    let issue = s.core.jobs.list(&s.admin, &query).await.unwrap();
+    let issue = issue.iter().find(|j| j.target == format!("certificate:{cert_id}")).expect("the site's issue job");
+    let j = common::settle(&s.core, issue.id).await;
+    assert_eq!(j.state, JobState::Succeeded, "{j:?}");
+    let first = sites.get_certificate(&s.support, cert_id).await.unwrap();
     assert_eq!(first.status, "valid", "{first:?}");
     assert_eq!(first.names, vec!["secure.test"]);
     assert!(first.issuer.as_deref().unwrap().contains("Pebble"), "{first:?}");
@@ -518,4 +526,76 @@ async fn uploaded_certificates_are_checked_and_served() {
     assert_eq!(curl_tls(https, "up.test", &work.path().join("root-only.pem").display().to_string()), Ok("uploaded ok".into()));
     let e = api(sites.delete_certificate(&s.admin, c.id, &ctx).await.unwrap_err());
     assert!(e.message.contains("used by up"), "{e:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_lists_ask_for_passwords_and_keep_them_hashed() {
+    if !ready() {
+        return;
+    }
+    let s = setup(|_| {}).await;
+    let (sites, ctx) = (&s.core.sites, common::ctx());
+    let (up, port) = (free_port(), free_port());
+    let _u = upstream_on(up, "members only").await;
+    sites.save_pool(&s.admin, None, pool("web", &[up], None), &ctx).await.unwrap();
+    let list = |users: &[(&str, Option<&str>)]| AccessListInput {
+        name: "team".into(),
+        users: users.iter().map(|(u, p)| AccessUserInput { username: u.to_string(), password: p.map(str::to_string) }).collect(),
+    };
+
+    // Support reads, only admins change; a new user needs a password; a site cannot name a
+    // list that does not exist.
+    assert_eq!(api(sites.save_access_list(&s.support, None, list(&[("ann", Some("ann's secret"))]), &ctx).await.unwrap_err()).code, ErrorCode::Forbidden);
+    assert_eq!(api(sites.save_access_list(&s.admin, None, list(&[("ann", None)]), &ctx).await.unwrap_err()).field.as_deref(), Some("users"));
+    assert_eq!(api(sites.save_access_list(&s.admin, None, list(&[("a:b", Some("long enough"))]), &ctx).await.unwrap_err()).field.as_deref(), Some("users"));
+    let mut spec = site("vault", port, "web");
+    spec.access_list = Some("team".into());
+    assert_eq!(api(sites.save_site(&s.core.jobs, &s.admin, None, typed(spec.clone()), &ctx).await.unwrap_err()).field.as_deref(), Some("access_list"));
+
+    let made = sites.save_access_list(&s.admin, None, list(&[("ann", Some("ann's secret")), ("bob", Some("bob's secret"))]), &ctx).await.unwrap();
+    assert_eq!(made.users, vec!["ann", "bob"]);
+    let site_view = sites.save_site(&s.core.jobs, &s.admin, None, typed(spec.clone()), &ctx).await.unwrap();
+    assert_eq!(sites.list_access_lists(&s.support).await.unwrap()[0].used_by, vec!["vault"]);
+    assert_eq!(get(port, "vault.test", "/").0, 401);
+    assert_eq!(get_as(port, "vault.test", "/", Some(("ann", "wrong"))).0, 401);
+    assert_eq!(get_as(port, "vault.test", "/", Some(("ann", "ann's secret"))), (200, "members only".into()));
+    assert_eq!(get_as(port, "vault.test", "/", Some(("bob", "bob's secret"))).0, 200);
+    // The ACME challenge path stays open to the CA.
+    std::fs::write(sites.acme_root().join(".well-known/acme-challenge/tok"), "proof").unwrap();
+    assert_eq!(get(port, "vault.test", "/.well-known/acme-challenge/tok"), (200, "proof".into()));
+
+    // Only hashes are kept: in the database and in the file nginx reads.
+    let live = std::fs::read_to_string(s._dir.path().join("data/nginx/live/auth/team.htpasswd")).unwrap();
+    assert!(live.starts_with("ann:$6$") && live.contains("\nbob:$6$") && !live.contains("secret"), "{live}");
+    let audit = s.core.audit.list(&s.admin, &Default::default()).await.unwrap();
+    assert!(audit.iter().all(|e| !e.detail.contains("ann's secret")));
+
+    // Ann keeps her password without sending it; Bob leaves; Cy joins.
+    sites.save_access_list(&s.admin, Some(made.id), list(&[("ann", None), ("cy", Some("cy's secret"))]), &ctx).await.unwrap();
+    assert_eq!(get_as(port, "vault.test", "/", Some(("ann", "ann's secret"))).0, 200);
+    assert_eq!(get_as(port, "vault.test", "/", Some(("bob", "bob's secret"))).0, 401);
+    assert_eq!(get_as(port, "vault.test", "/", Some(("cy", "cy's secret"))).0, 200);
+
+    // An address on the allow list, with "address or password": no prompt from 127.0.0.1.
+    spec.allow = vec!["127.0.0.1".into()];
+    spec.satisfy_any = true;
+    sites.save_site(&s.core.jobs, &s.admin, Some(site_view.id), typed(spec.clone()), &ctx).await.unwrap();
+    assert_eq!(get(port, "vault.test", "/").0, 200);
+    // Both required (the default): the address alone is not enough.
+    spec.satisfy_any = false;
+    sites.save_site(&s.core.jobs, &s.admin, Some(site_view.id), typed(spec.clone()), &ctx).await.unwrap();
+    assert_eq!(get(port, "vault.test", "/").0, 401);
+
+    // A list in use is not deleted; once the site lets go of it, it is.
+    assert_eq!(api(sites.delete_access_list(&s.admin, made.id, &ctx).await.unwrap_err()).code, ErrorCode::Conflict);
+    spec.access_list = None;
+    spec.allow = vec![];
+    sites.save_site(&s.core.jobs, &s.admin, Some(site_view.id), typed(spec), &ctx).await.unwrap();
+    assert_eq!(get(port, "vault.test", "/").0, 200);
+    sites.delete_access_list(&s.admin, made.id, &ctx).await.unwrap();
+    assert!(sites.list_access_lists(&s.admin).await.unwrap().is_empty());
+    // Restoring the protected version now is refused in words, and the site keeps serving.
+    let e = api(sites.restore_version(&s.admin, site_view.id, 1, &ctx).await.unwrap_err());
+    assert!(e.message.contains("access list \"team\", which does not exist"), "{e:?}");
+    assert_eq!(get(port, "vault.test", "/").0, 200);
 }

@@ -11,7 +11,7 @@ use pier_proto::accounts::NewUser;
 use pier_proto::compute::{HostSettings, NewImage, NewIpPool, PlanSettings};
 use pier_proto::jobs::JobState;
 use pier_proto::security::NewSshKey;
-use pier_proto::vps::{CustomSize, NetworkKind, NewVps, VpsState};
+use pier_proto::vps::{ConsoleKind, CustomSize, NetworkKind, NewVps, VpsState};
 use pier_proto::{ApiError, ErrorCode};
 use std::process::Command;
 
@@ -245,7 +245,6 @@ async fn power_snapshots_stats_consoles_expiry_reinstall_and_delete() {
     assert_eq!(stats_topics.into_iter().collect::<Vec<_>>(), [format!("vps:{}", v.id)]);
 
     // Console tickets: for the running VPS's owner, once, nobody else.
-    use pier_core::compute::console::ConsoleKind;
     let ticket = core.compute.console_ticket(alice, v.id, ConsoleKind::Serial, ctx).await.unwrap();
     assert!(core.compute.redeem_console_ticket(&l.bob, &ticket).is_none());
     let ticket = core.compute.console_ticket(alice, v.id, ConsoleKind::Serial, ctx).await.unwrap();
@@ -324,20 +323,7 @@ async fn a_remote_host_gets_disks_and_seeds_through_libvirt_storage() {
     let _proxy = tokio::spawn(common::libvirt_proxy(listener));
     let storage = root.join("far-away");
     let _cleanup = QemuLeftovers(storage.clone());
-    let host = core
-        .compute
-        .save_host(&admin, None, HostSettings { name: "far".into(), uri, storage_dir: storage.display().to_string(), cpu_overcommit: 4.0, ram_overcommit: 1.0, maintenance: false }, &ctx)
-        .await
-        .unwrap();
-    assert_eq!(host.status, pier_proto::compute::HostStatus::Connected, "{:?}", host.last_error);
-    assert!(storage.is_dir(), "libvirt built the pool's directory");
-    let plan = core.compute.save_plan(&admin, None, PlanSettings { name: "tiny".into(), vcpus: 1, memory_mib: 128, disk_gb: 1, traffic_gb: None, snapshot_limit: 1, active: true }, &ctx).await.unwrap();
-    let base = root.join("base.qcow2");
-    assert!(Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&base).arg("1G").status().unwrap().success());
-    let new_img = NewImage { name: "blank".into(), path: base.display().to_string(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: true, expected_sha256: None, users: vec![] };
-    let (img, job) = core.compute.register_image(&core.jobs, &admin, new_img, &ctx).await.unwrap();
-    assert_eq!(settle(&core, job).await.state, JobState::Succeeded);
-    let img = core.compute.list_images(&admin).await.unwrap().into_iter().find(|i| i.id == img.id).unwrap();
+    let Remote { host, plan, img, base } = remote_host(&core, &admin, uri, &storage).await;
     let sha = img.sha256.clone().expect("checksum recorded");
 
     let create = |name: &'static str| {
@@ -361,6 +347,9 @@ async fn a_remote_host_gets_disks_and_seeds_through_libvirt_storage() {
     assert!(isoinfo(&seed.display().to_string(), "/user-data").contains("hostname: far-one"));
     let domstate = |id: i64| String::from_utf8_lossy(&Command::new("virsh").args(["-c", "qemu:///system", "domstate", &format!("pier-vps-{id}")]).output().unwrap().stdout).trim().to_string();
     assert_eq!(domstate(first.id), "running");
+    // Its graphical console needs an ssh host (the VNC server listens on the host's loopback).
+    let e = ApiError::from(core.compute.console_ticket(&admin, first.id, ConsoleKind::Vnc, &ctx).await.unwrap_err());
+    assert!(e.message.contains("needs a qemu+ssh host"), "{e:?}");
 
     // A second VPS from the same image reuses the copy.
     let (second, job) = create("far-two").await.unwrap();
@@ -376,6 +365,132 @@ async fn a_remote_host_gets_disks_and_seeds_through_libvirt_storage() {
     assert!(copy.exists());
     core.compute.delete_host(&admin, host.id, "far", &ctx).await.unwrap();
     assert!(!common::has_dir_pool(&storage));
+}
+
+/// A remote host registered with Pier, a small plan, and a blank 1 GiB image (`base`) ready.
+struct Remote {
+    host: pier_proto::compute::HostView,
+    plan: pier_proto::compute::PlanView,
+    img: pier_proto::compute::ImageView,
+    base: std::path::PathBuf,
+}
+
+async fn remote_host(core: &pier_core::Core, admin: &pier_core::actor::Actor, uri: String, storage: &std::path::Path) -> Remote {
+    let ctx = pier_core::audit::RequestContext::default();
+    let settings = HostSettings { name: "far".into(), uri, storage_dir: storage.display().to_string(), cpu_overcommit: 4.0, ram_overcommit: 1.0, maintenance: false };
+    let host = core.compute.save_host(admin, None, settings, &ctx).await.unwrap();
+    assert_eq!(host.status, pier_proto::compute::HostStatus::Connected, "{:?}", host.last_error);
+    assert!(storage.is_dir(), "libvirt built the pool's directory");
+    let plan = core.compute.save_plan(admin, None, PlanSettings { name: "tiny".into(), vcpus: 1, memory_mib: 128, disk_gb: 1, traffic_gb: None, snapshot_limit: 1, active: true }, &ctx).await.unwrap();
+    let base = storage.parent().unwrap().join("base.qcow2");
+    assert!(Command::new("qemu-img").args(["create", "-q", "-f", "qcow2"]).arg(&base).arg("1G").status().unwrap().success());
+    let new_img = NewImage { name: "blank".into(), path: base.display().to_string(), os_family: "other".into(), os_version: "1".into(), default_user: "root".into(), min_disk_gb: 1, public: true, expected_sha256: None, users: vec![] };
+    let (img, job) = core.compute.register_image(&core.jobs, admin, new_img, &ctx).await.unwrap();
+    assert_eq!(settle(core, job).await.state, JobState::Succeeded);
+    let img = core.compute.list_images(admin).await.unwrap().into_iter().find(|i| i.id == img.id).unwrap();
+    Remote { host, plan, img, base }
+}
+
+/// An sshd of the test's own on 127.0.0.1 (its host key, and one authorized key for root):
+/// `qemu+ssh://root@127.0.0.1:PORT/system?keyfile=…&no_verify=1` then reaches this machine's
+/// libvirtd the way a real remote host is reached. Stopped when dropped.
+struct Sshd {
+    child: std::process::Child,
+    port: u16,
+    key: std::path::PathBuf,
+}
+
+impl Sshd {
+    fn start(dir: &std::path::Path) -> Sshd {
+        let keygen = |path: &std::path::Path| assert!(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(path).status().unwrap().success());
+        let (host_key, key) = (dir.join("host_key"), dir.join("id"));
+        keygen(&host_key);
+        keygen(&key);
+        std::fs::copy(dir.join("id.pub"), dir.join("authorized_keys")).unwrap();
+        std::fs::create_dir_all("/run/sshd").unwrap(); // sshd's privilege separation folder
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let config = dir.join("sshd_config");
+        let text = format!(
+            "ListenAddress 127.0.0.1:{port}\nHostKey {}\nAuthorizedKeysFile {}\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nStrictModes no\nUsePAM no\nPidFile {}\nAllowTcpForwarding yes\n",
+            host_key.display(),
+            dir.join("authorized_keys").display(),
+            dir.join("sshd.pid").display()
+        );
+        std::fs::write(&config, text).unwrap();
+        let child = Command::new("/usr/sbin/sshd").args(["-D", "-e", "-f"]).arg(&config).spawn().expect("sshd runs");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Sshd { child, port, key };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("sshd did not listen on {port}");
+    }
+
+    fn uri(&self) -> String {
+        format!("qemu+ssh://root@127.0.0.1:{}/system?keyfile={}&no_verify=1", self.port, self.key.display())
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `qemu+ssh://` host: Pier creates a VPS there and opens its graphical console through an
+/// ssh tunnel to the host's loopback, where QEMU's VNC server answers with its RFB banner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qemu_ssh_host_gives_a_graphical_console_through_an_ssh_tunnel() {
+    let ready = std::path::Path::new("/var/run/libvirt/libvirt-sock").exists() && std::path::Path::new("/usr/sbin/sshd").exists();
+    if !ready {
+        assert!(std::env::var("PIER_TEST_REQUIRE_ALL").is_err(), "libvirtd and sshd must be installed (scripts/deps.sh runtime test)");
+        eprintln!("skipping: libvirtd or sshd missing (PIER_TEST_REQUIRE_ALL unset)");
+        return;
+    }
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (core, _stop) = common::running_core(root).await;
+    let ctx = pier_core::audit::RequestContext::default();
+    let admin = actor_of(&core.accounts.create_admin_from_cli(person("root", Role::Admin)).await.unwrap());
+    let sshd = Sshd::start(root);
+    let storage = root.join("over-ssh");
+    let _cleanup = QemuLeftovers(storage.clone());
+    let remote = remote_host(&core, &admin, sshd.uri(), &storage).await;
+    let mut new = request("tunnelled", remote.plan.id, remote.img.id, NetworkKind::Private);
+    new.host_id = Some(remote.host.id);
+    let (v, job) = core.compute.create_vps(&core.jobs, &admin, new, &ctx).await.unwrap();
+    let done = settle(&core, job).await;
+    assert_eq!(done.state, JobState::Succeeded, "{}", done.message);
+
+    let ticket = core.compute.console_ticket(&admin, v.id, ConsoleKind::Vnc, &ctx).await.unwrap();
+    let target = core.compute.redeem_console_ticket(&admin, &ticket).expect("the ticket opens the console");
+    let mut display = core.compute.open_display(&target).await.unwrap();
+    let mut banner = [0u8; 12];
+    tokio::time::timeout(std::time::Duration::from_secs(20), display.reader.read_exact(&mut banner)).await.expect("the banner in time").unwrap();
+    assert_eq!(&banner[..4], b"RFB ", "{:?}", String::from_utf8_lossy(&banner));
+    // The client's half of the handshake goes through too: the server offers its security types.
+    display.writer.write_all(&banner).await.unwrap();
+    let mut count = [0u8; 1];
+    display.reader.read_exact(&mut count).await.unwrap();
+    assert!(count[0] > 0, "security types offered");
+    assert_eq!(display.close().await, None, "ssh said nothing");
+
+    // A tunnel that cannot be made says why (the key is gone).
+    std::fs::remove_file(&sshd.key).unwrap();
+    let ticket = core.compute.console_ticket(&admin, v.id, ConsoleKind::Vnc, &ctx).await.unwrap();
+    let target = core.compute.redeem_console_ticket(&admin, &ticket).unwrap();
+    let mut display = core.compute.open_display(&target).await.unwrap();
+    let mut byte = [0u8; 1];
+    assert_eq!(tokio::time::timeout(std::time::Duration::from_secs(20), display.reader.read(&mut byte)).await.unwrap().unwrap(), 0);
+    let why = display.close().await.expect("ssh's words");
+    assert!(why.contains("denied") || why.contains("No such file") || why.contains("Permission"), "{why}");
+
+    let done = settle(&core, core.compute.delete_vps(&core.jobs, &admin, v.id, &v.name, &ctx).await.unwrap()).await;
+    assert_eq!(done.state, JobState::Succeeded, "{}", done.message);
+    let _ = &remote.base;
 }
 
 /// Whatever a failed run of the remote-host test left in libvirtd (its domains, its pool).

@@ -1,7 +1,8 @@
 // Sites and certificates on a real nginx and Pebble, as an admin does it: register the ACME
 // account, add a pool (its member shows up through the health check), add a site with an ACME
 // certificate, request a second certificate by the form and watch its job, and see both listed
-// with their expiry. Then a real TLS handshake through nginx with the issued chain.
+// with their expiry. Then a real TLS handshake through nginx with the issued chain, and the site
+// switched to the second certificate and protected by an access list made on the sites page.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,9 +36,9 @@ after(async () => {
 });
 
 // GET through nginx on loopback with a Host header (plain or TLS): [status, body].
-function get({ port, host, tls = false, ca }) {
+function get({ port, host, tls = false, ca, auth }) {
   return new Promise((resolve, reject) => {
-    const options = { host: '127.0.0.1', port, path: '/', headers: { host }, servername: host, ca };
+    const options = { host: '127.0.0.1', port, path: '/', headers: { host }, servername: host, ca, auth };
     const req = (tls ? httpsRequest : httpRequest)(options, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
@@ -123,6 +124,30 @@ test('a site with a pool gets an ACME certificate and serves TLS with it', async
     await page.locator('#req-names').fill('*.shop.test');
     await page.getByRole('button', { name: 'Request' }).click();
     await page.locator('.field-error', { hasText: 'DNS-01' }).waitFor();
+    assert.equal(page.errors.length, 0, page.errors.join('\n'));
+
+    // Password protection: an access list made on the sites page and chosen in the site's
+    // form, together with the second certificate.
+    await page.goto(panel.base + '/sites');
+    await page.getByLabel('List name').fill('team');
+    await page.getByLabel(/^Users/).fill('ann');
+    await page.getByRole('button', { name: 'Add list' }).click();
+    await page.locator('.field-error', { hasText: 'give them a password' }).waitFor();
+    await page.getByLabel(/^Users/).fill('ann ann-long-secret');
+    await page.getByRole('button', { name: 'Add list' }).click();
+    await page.locator('[data-access-list="team"]').waitFor();
+    await page.getByRole('link', { name: 'shop' }).click();
+    await page.waitForURL(/\/sites\/\d+$/);
+    await until(async () => (await page.locator('#edit-access-list option').count()) === 2, 'the access lists offered');
+    await page.locator('#edit-access-list').selectOption('team');
+    await until(async () => (await page.locator('#edit-tls option', { hasText: 'Certificate extra' }).count()) === 1, 'the issued certificates offered');
+    await page.locator('#edit-tls').selectOption({ label: 'Certificate extra (shop.test)' });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('.toast', { hasText: /shop version \d+ is live\./ }).waitFor();
+    assert.equal((await get({ port: https, host: 'shop.test', tls: true, ca: root }))[0], 401);
+    assert.deepEqual(await get({ port: https, host: 'shop.test', tls: true, ca: root, auth: 'ann:ann-long-secret' }), [200, 'hello through nginx']);
+    await page.reload();
+    await page.getByText('Certificate: extra').waitFor();
     assert.equal(page.errors.length, 0, page.errors.join('\n'));
   } finally {
     await panel.stop();

@@ -14,6 +14,7 @@ mod m20261122_000008_image_access;
 mod m20261122_000009_containers;
 mod m20261202_000010_container_scripts;
 mod m20261202_000011_sites;
+mod m20261202_000012_access_lists;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_containers::Migration),
             Box::new(m20261202_000010_container_scripts::Migration),
             Box::new(m20261202_000011_sites::Migration),
+            Box::new(m20261202_000012_access_lists::Migration),
         ]
     }
 }

@@ -155,6 +155,13 @@ pub fn validate_libvirt_uri(uri: &str) -> Result<(), ApiError> {
     if authority.is_empty() || authority.starts_with('-') || path != "system" {
         return err("A remote URI needs a host and ends with /system, e.g. qemu+ssh://root@10.0.0.5/system.");
     }
+    // The user, host and port reach ssh as arguments: none may look like an option.
+    let Some((user, host, port)) = split_authority(authority) else {
+        return err("The host part is user@host:port, each part plain (no '%', no leading '-').");
+    };
+    if user.is_some_and(|u| u.is_empty() || u.starts_with('-')) || host.is_empty() || host.starts_with('-') || port == Some(0) {
+        return err("The host part is user@host:port, each part plain (no '%', no leading '-').");
+    }
     // Parameters that only point libvirt at key material; `netcat=`, `command=`, `socket=` and
     // friends would choose programs or sockets and are refused.
     const PARAMS: [&str; 5] = ["keyfile", "known_hosts", "no_verify", "pkipath", "sshauth"];
@@ -165,6 +172,63 @@ pub fn validate_libvirt_uri(uri: &str) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// `[user@]host[:port]` (IPv6 hosts in brackets) → its parts; `None` when the port is not a
+/// number or a '%' appears (no escapes: what is written is what ssh gets).
+fn split_authority(authority: &str) -> Option<(Option<&str>, &str, Option<u16>)> {
+    if authority.contains('%') {
+        return None;
+    }
+    let (user, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    let (host, port) = if let Some(rest) = hostport.strip_prefix('[') {
+        let (h, tail) = rest.split_once(']')?;
+        (h, tail.strip_prefix(':'))
+    } else {
+        match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    let port = port.map(|p| p.parse::<u16>()).transpose().ok()?;
+    Some((user, host, port))
+}
+
+/// How to reach a `qemu+ssh://` host with ssh, as libvirt itself does: the graphical console
+/// of its VPSs goes through such a tunnel, since their VNC servers listen on that host's
+/// loopback only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshEndpoint {
+    pub user: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+    /// `keyfile=` of the URI.
+    pub keyfile: Option<String>,
+    /// `known_hosts=` of the URI.
+    pub known_hosts: Option<String>,
+    /// `no_verify=1`: the host key is not checked.
+    pub no_verify: bool,
+}
+
+/// The ssh endpoint of a valid `qemu+ssh://` URI (`None` for any other URI).
+pub fn ssh_endpoint(uri: &str) -> Option<SshEndpoint> {
+    validate_libvirt_uri(uri).ok()?;
+    let rest = uri.strip_prefix("qemu+ssh://")?;
+    let (authority, path) = rest.split_once('/')?;
+    let query = path.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let (user, host, port) = split_authority(authority)?;
+    let param = |key: &str| query.split('&').find_map(|p| p.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v.to_string()));
+    Some(SshEndpoint {
+        user: user.map(str::to_string),
+        host: host.to_string(),
+        port,
+        keyfile: param("keyfile"),
+        known_hosts: param("known_hosts"),
+        no_verify: param("no_verify").is_some_and(|v| v == "1"),
+    })
 }
 
 /// An absolute path of plain characters, without `..`.
@@ -318,8 +382,19 @@ mod tests {
         for ok in ["qemu:///system", "test:///default", "qemu+ssh://root@10.0.0.5/system", "qemu+tls://kvm1.example.com/system", "qemu+ssh://u@h/system?keyfile=/root/.ssh/id_ed25519"] {
             assert!(validate_libvirt_uri(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "qemu:///session", "xen:///system", "qemu+ssh://root@h/system; rm -rf /", "qemu+ssh://-oProxyCommand=x/system", "qemu+ssh://h/session", "qemu+ext://h/system?command=/bin/sh", "qemu+ssh:///system", "qemu+ssh://h/system?netcat=/tmp/x"] {
+        for bad in ["", "qemu:///session", "xen:///system", "qemu+ssh://root@h/system; rm -rf /", "qemu+ssh://-oProxyCommand=x/system", "qemu+ssh://h/session", "qemu+ext://h/system?command=/bin/sh", "qemu+ssh:///system", "qemu+ssh://h/system?netcat=/tmp/x", "qemu+ssh://u@-oProxyCommand=x/system", "qemu+ssh://-u@h/system", "qemu+ssh://h:port/system", "qemu+ssh://h%2d/system", "qemu+ssh://@h/system"] {
             assert_eq!(validate_libvirt_uri(bad).unwrap_err().field.as_deref(), Some("uri"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ssh_endpoints_come_from_qemu_ssh_uris_only() {
+        let e = ssh_endpoint("qemu+ssh://root@10.0.0.5:2222/system?keyfile=/root/.ssh/k&no_verify=1").unwrap();
+        assert_eq!(e, SshEndpoint { user: Some("root".into()), host: "10.0.0.5".into(), port: Some(2222), keyfile: Some("/root/.ssh/k".into()), known_hosts: None, no_verify: true });
+        let e = ssh_endpoint("qemu+ssh://[::1]/system?known_hosts=/k").unwrap();
+        assert_eq!((e.user, e.host.as_str(), e.port, e.known_hosts.as_deref(), e.no_verify), (None, "::1", None, Some("/k"), false));
+        for other in ["qemu:///system", "qemu+tls://h/system", "qemu+tcp://h:16509/system", "qemu+ssh://u@-x/system"] {
+            assert_eq!(ssh_endpoint(other), None, "{other}");
         }
     }
 

@@ -46,6 +46,14 @@ pub struct SiteSpec {
     /// the rest, and a refusal leaves the live configuration untouched.
     #[serde(default)]
     pub snippet: Option<String>,
+    /// Password protection: the name of an access list whose users must sign in (HTTP basic
+    /// authentication), or none.
+    #[serde(default)]
+    pub access_list: Option<String>,
+    /// With both an allow list and an access list: `true` lets in an allowed address *or* a
+    /// person with a password (nginx `satisfy any`); `false` asks for both.
+    #[serde(default)]
+    pub satisfy_any: bool,
 }
 
 /// Where a site's certificate comes from.
@@ -242,6 +250,81 @@ impl SiteSpec {
         }
         if let Some(s) = &self.snippet {
             validate_config_text("snippet", s, 16 * 1024)?;
+        }
+        if let Some(list) = &self.access_list {
+            validate_slug("access_list", list)?;
+        }
+        if self.satisfy_any && (self.allow.is_empty() || self.access_list.is_none()) {
+            return Err(ApiError::invalid("satisfy_any", "\"Address or password\" needs both an allow list and an access list."));
+        }
+        Ok(())
+    }
+}
+
+/// A list of people who may open password-protected sites (HTTP basic authentication).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessListInput {
+    /// Its name (sites refer to it by name; the browser's sign-in prompt shows it):
+    /// lowercase letters, digits and '-'.
+    pub name: String,
+    pub users: Vec<AccessUserInput>,
+}
+
+/// One person on an access list. The password is sent only when it is set or changed: an
+/// existing user without one keeps the password they have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessUserInput {
+    pub username: String,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// An access list as shown: never its password hashes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessListView {
+    pub id: i64,
+    pub name: String,
+    pub users: Vec<String>,
+    /// Sites protected by it.
+    pub used_by: Vec<String>,
+}
+
+/// Basic-auth user names: they are written as `name:hash` lines, so no ':' and nothing that
+/// could start a new line.
+pub fn validate_access_username(s: &str) -> Result<(), ApiError> {
+    let ok = (1..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("users", format!("{s:?}: a user name is 1–64 letters, digits, '.', '_', '-' or '@'.")))
+    }
+}
+
+/// Passwords of access-list users: 8–128 printable characters (they are hashed, never written
+/// as they are).
+pub fn validate_access_password(s: &str) -> Result<(), ApiError> {
+    if (8..=128).contains(&s.chars().count()) && !s.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("users", "A password is 8–128 printable characters."))
+    }
+}
+
+impl AccessListInput {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        validate_slug("name", &self.name)?;
+        if self.users.is_empty() || self.users.len() > 500 {
+            return Err(ApiError::invalid("users", "Give 1–500 users."));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for u in &self.users {
+            validate_access_username(&u.username)?;
+            if let Some(p) = &u.password {
+                validate_access_password(p)?;
+            }
+            if !seen.insert(u.username.as_str()) {
+                return Err(ApiError::invalid("users", format!("{} is given twice.", u.username)));
+            }
         }
         Ok(())
     }

@@ -122,29 +122,36 @@ async fn serial(mut socket: WebSocket, compute: Compute, target: ConsoleTarget) 
     close(socket, why).await;
 }
 
-/// The graphical console: the RFB stream of QEMU's VNC server on the host's loopback.
+/// The graphical console: the RFB stream of QEMU's VNC server on its host's loopback (through
+/// an ssh tunnel for a remote host).
 async fn vnc(mut socket: WebSocket, compute: Compute, target: ConsoleTarget) {
-    let port = match compute.vnc_port(&target).await {
-        Ok(p) => p,
+    let mut display = match compute.open_display(&target).await {
+        Ok(d) => d,
         Err(e) => return close(socket, pier_proto::ApiError::from(e).message).await,
     };
-    let mut tcp = match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-        Ok(t) => t,
-        Err(e) => return close(socket, format!("cannot reach the VPS's display: {e}")).await,
-    };
     let mut buf = vec![0u8; 64 * 1024];
+    let mut seen = false;
     loop {
         tokio::select! {
-            n = tcp.read(&mut buf) => match n {
+            n = display.reader.read(&mut buf) => match n {
                 Ok(0) | Err(_) => break,
-                Ok(n) => if socket.send(Message::Binary(buf[..n].to_vec().into())).await.is_err() { break },
+                Ok(n) => {
+                    seen = true;
+                    if socket.send(Message::Binary(buf[..n].to_vec().into())).await.is_err() { break }
+                }
             },
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Binary(b))) => if tcp.write_all(&b).await.is_err() { break },
+                Some(Ok(Message::Binary(b))) => if display.writer.write_all(&b).await.is_err() { break },
                 Some(Ok(_)) => {}
                 _ => break,
             },
         }
     }
-    close(socket, "the display closed".into()).await;
+    let why = match display.close().await {
+        // A tunnel that never carried a byte failed to open: ssh says why.
+        Some(ssh) if !seen => format!("the tunnel to the VPS's host failed: {ssh}"),
+        _ => "the display closed".to_string(),
+    };
+    tracing::info!(vps = target.vps_id, why = %why, "graphical console ended");
+    close(socket, why).await;
 }

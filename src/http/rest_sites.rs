@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pier_proto::certificates::{AcmeAccountInput, CertificateRequest, CertificateUpload};
-use pier_proto::sites::{NginxAction, PoolInput, SiteInput};
+use pier_proto::sites::{AccessListInput, NginxAction, PoolInput, SiteInput};
 use pier_proto::ApiError;
 use serde_json::json;
 
@@ -22,6 +22,8 @@ pub fn routes() -> Router<ServerState> {
         .route("/sites/{id}/versions/{number}/restore", post(restore))
         .route("/pools", get(list_pools).post(create_pool))
         .route("/pools/{id}", axum::routing::put(update_pool).delete(delete_pool))
+        .route("/access-lists", get(list_access_lists).post(create_access_list))
+        .route("/access-lists/{id}", axum::routing::put(update_access_list).delete(delete_access_list))
         .route("/nginx", get(nginx_status))
         .route("/nginx/action", post(nginx_action))
         .route("/certificates", get(list_certificates).post(upload_certificate))
@@ -73,6 +75,26 @@ async fn versions(State(s): State<ServerState>, Signed(actor, _): Signed, Path(i
 async fn restore(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path((id, number)): Path<(String, String)>) -> RestResult<impl IntoResponse> {
     let number = id_of("Version", &number)?;
     Ok(Json(s.core.sites.restore_version(&actor, site_id(&id)?, number, &ctx).await?))
+}
+
+async fn list_access_lists(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {
+    Ok(Json(s.core.sites.list_access_lists(&actor).await?))
+}
+
+async fn create_access_list(State(s): State<ServerState>, Signed(actor, ctx): Signed, body: Result<Json<AccessListInput>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let Json(input) = body.map_err(bad_json)?;
+    Ok((StatusCode::CREATED, Json(s.core.sites.save_access_list(&actor, None, input, &ctx).await?)))
+}
+
+async fn update_access_list(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>, body: Result<Json<AccessListInput>, JsonRejection>) -> RestResult<impl IntoResponse> {
+    let id = id_of("Access list", &id)?;
+    let Json(input) = body.map_err(bad_json)?;
+    Ok(Json(s.core.sites.save_access_list(&actor, Some(id), input, &ctx).await?))
+}
+
+async fn delete_access_list(State(s): State<ServerState>, Signed(actor, ctx): Signed, Path(id): Path<String>) -> RestResult<impl IntoResponse> {
+    s.core.sites.delete_access_list(&actor, id_of("Access list", &id)?, &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_pools(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {

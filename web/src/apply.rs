@@ -18,11 +18,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::process::Command;
 
-/// The rendered files of one configuration: `(name, text)` for pools and sites.
+/// The rendered files of one configuration: `(name, text)` for pools and sites, and the
+/// password files of access lists (`(name, htpasswd lines)`).
 #[derive(Debug, Clone, Default)]
 pub struct SiteFiles {
     pub pools: Vec<(String, String)>,
     pub sites: Vec<(String, String)>,
+    pub auth: Vec<(String, String)>,
 }
 
 /// What an apply did.
@@ -81,9 +83,10 @@ impl Nginx {
         let p = self.prefix.display();
         let d = dir.display();
         let mime = if Path::new("/etc/nginx/mime.types").exists() { "    include /etc/nginx/mime.types;\n" } else { "" };
+        let user = worker_account().map(|(group, _)| format!("user nobody {group};\n")).unwrap_or_default();
         format!(
             "# Written by Pier: the panel replaces this file on every apply.\n\
-             worker_processes auto;\n\
+             {user}worker_processes auto;\n\
              pid {p}/run/nginx.pid;\n\
              error_log {p}/logs/error.log notice;\n\
              events {{\n    worker_connections 1024;\n}}\n\
@@ -175,18 +178,19 @@ impl Nginx {
     }
 
     async fn write_version(&self, dir: &Path, files: &SiteFiles) -> Result<(), WebError> {
-        for sub in ["pools", "sites"] {
+        for sub in ["pools", "sites", "auth"] {
             tokio::fs::create_dir_all(dir.join(sub)).await?;
         }
-        for (sub, list) in [("pools", &files.pools), ("sites", &files.sites)] {
+        for (sub, ext, list) in [("pools", "conf", &files.pools), ("sites", "conf", &files.sites), ("auth", "htpasswd", &files.auth)] {
             for (name, text) in list {
                 let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                 if !ok {
                     return Err(WebError::Unsafe(name.clone()));
                 }
-                tokio::fs::write(dir.join(sub).join(format!("{name}.conf")), text).await?;
+                tokio::fs::write(dir.join(sub).join(format!("{name}.{ext}")), text).await?;
             }
         }
+        restrict_password_files(&dir.join("auth")).await?;
         // The main file last: a version directory with a main file is complete.
         tokio::fs::write(dir.join("nginx.conf"), self.main_conf(dir)).await?;
         Ok(())
@@ -268,19 +272,26 @@ impl Nginx {
     }
 
     /// Keeps the newest KEEP_VERSIONS applied versions (and the live one).
+    /// Keeps the newest `KEEP_VERSIONS` applied versions besides the live one, and as many
+    /// rejected ones (their text is in the sites' history too).
     async fn prune(&self, live: &str) {
         let Ok(mut rd) = tokio::fs::read_dir(self.prefix.join("versions")).await else { return };
-        let mut applied = Vec::new();
+        let (mut applied, mut rejected) = (Vec::new(), Vec::new());
         while let Ok(Some(e)) = rd.next_entry().await {
             let name = e.file_name().to_string_lossy().into_owned();
             if name.starts_with('v') && name != live {
                 applied.push(name);
+            } else if name.starts_with("rejected-v") {
+                rejected.push(name);
             }
         }
-        applied.sort();
-        let excess = applied.len().saturating_sub(KEEP_VERSIONS);
-        for old in &applied[..excess] {
-            let _ = tokio::fs::remove_dir_all(self.prefix.join("versions").join(old)).await;
+        for mut kind in [applied, rejected] {
+            // Names hold the time in milliseconds: in name order, the oldest first.
+            kind.sort();
+            let excess = kind.len().saturating_sub(KEEP_VERSIONS);
+            for old in &kind[..excess] {
+                let _ = tokio::fs::remove_dir_all(self.prefix.join("versions").join(old)).await;
+            }
         }
     }
 }
@@ -335,4 +346,41 @@ mod tests {
         assert_eq!(tidy(m, dir), "[emerg] cannot load certificate \"/x.pem\": BIO_new_file() failed in sites/shop.conf:14");
         assert_eq!(locate("nginx: [emerg] unexpected end of file", dir), (None, None));
     }
+}
+
+/// Password files hold hashes: readable by nginx's workers only (their group, mode 0640; the
+/// folder 0750).
+async fn restrict_password_files(dir: &Path) -> Result<(), WebError> {
+    use std::os::unix::fs::PermissionsExt;
+    let gid = worker_account().map(|(_, gid)| gid);
+    let mut entries = tokio::fs::read_dir(dir).await?;
+    while let Some(e) = entries.next_entry().await? {
+        tokio::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o640)).await?;
+        if let Some(gid) = gid {
+            std::os::unix::fs::chown(e.path(), None, Some(gid))?;
+        }
+    }
+    tokio::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750)).await?;
+    if let Some(gid) = gid {
+        std::os::unix::fs::chown(dir, None, Some(gid))?;
+    }
+    Ok(())
+}
+
+/// The group nginx's workers run as, by name and id, when the panel (and so nginx's master)
+/// runs as root: the main file then says `user nobody <group>` so that it is known rather than
+/// left to how nginx was built. `None` when not root: the workers run as the panel's own user.
+fn worker_account() -> Option<(String, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's effective user.
+    if std::fs::metadata("/proc/self").ok()?.uid() != 0 {
+        return None;
+    }
+    let groups = std::fs::read_to_string("/etc/group").ok()?;
+    ["nogroup", "nobody"].iter().find_map(|want| {
+        groups.lines().find_map(|l| {
+            let mut f = l.split(':');
+            (f.next() == Some(*want)).then(|| f.nth(1).and_then(|g| g.parse().ok()).map(|gid| (want.to_string(), gid))).flatten()
+        })
+    })
 }

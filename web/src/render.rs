@@ -17,6 +17,10 @@ pub struct RenderOptions {
     pub acme_root: Option<String>,
     /// Where each site's own access and error logs go (`site-<name>.access.log`).
     pub log_dir: Option<String>,
+    /// The folder holding access lists' password files (`<name>.htpasswd`): the live
+    /// version's `auth/`, reached through the `live` link, so the files nginx reads on each
+    /// request always belong to the version that serves.
+    pub auth_dir: Option<String>,
 }
 
 /// The access-log format of site logs (defined in the main file; parsed by the metrics reader):
@@ -117,7 +121,7 @@ fn locations(s: &SiteSpec, out: &mut String) -> Result<(), WebError> {
 }
 
 /// What both server blocks (HTTP and HTTPS) share: names, limits, access lists, locations.
-fn common(s: &SiteSpec, out: &mut String) -> Result<(), WebError> {
+fn common(s: &SiteSpec, o: &RenderOptions, out: &mut String) -> Result<(), WebError> {
     let names = s.server_names.iter().map(|n| word(n)).collect::<Result<Vec<_>, _>>()?;
     writeln!(out, "    server_name {};", names.join(" ")).expect("string");
     if let Some(m) = s.max_body_mib {
@@ -131,6 +135,15 @@ fn common(s: &SiteSpec, out: &mut String) -> Result<(), WebError> {
     }
     if !s.allow.is_empty() {
         out.push_str("    deny all;\n");
+    }
+    if let Some(list) = &s.access_list {
+        let dir = o.auth_dir.as_deref().ok_or_else(|| WebError::Unsafe(format!("access list {list} without a password folder")))?;
+        let list = word(list)?;
+        // The prompt shows the list's name (a slug: nothing to escape).
+        writeln!(out, "    auth_basic \"{list}\";\n    auth_basic_user_file {}/{list}.htpasswd;", word(dir)?).expect("string");
+        if s.satisfy_any {
+            out.push_str("    satisfy any;\n");
+        }
     }
     Ok(())
 }
@@ -146,7 +159,8 @@ fn logs(s: &SiteSpec, o: &RenderOptions, out: &mut String) -> Result<(), WebErro
 
 fn acme_location(o: &RenderOptions, out: &mut String) -> Result<(), WebError> {
     if let Some(root) = &o.acme_root {
-        writeln!(out, "    location ^~ /.well-known/acme-challenge/ {{\n        root {};\n        default_type text/plain;\n    }}", word(root)?).expect("string");
+        // Open to the CA whatever the site's address and password rules say.
+        writeln!(out, "    location ^~ /.well-known/acme-challenge/ {{\n        root {};\n        default_type text/plain;\n        allow all;\n        auth_basic off;\n    }}", word(root)?).expect("string");
     }
     Ok(())
 }
@@ -159,7 +173,7 @@ pub fn render_site(s: &SiteSpec, o: &RenderOptions) -> Result<String, WebError> 
         return Ok(out);
     }
     writeln!(out, "server {{\n    listen {};", listen(o, s.http_port)?).expect("string");
-    common(s, &mut out)?;
+    common(s, o, &mut out)?;
     logs(s, o, &mut out)?;
     acme_location(o, &mut out)?;
     // HTTPS is forced only once there is a certificate to serve it with.
@@ -178,7 +192,7 @@ pub fn render_site(s: &SiteSpec, o: &RenderOptions) -> Result<String, WebError> 
         if s.hsts {
             out.push_str("    add_header Strict-Transport-Security \"max-age=31536000\" always;\n");
         }
-        common(s, &mut out)?;
+        common(s, o, &mut out)?;
         logs(s, o, &mut out)?;
         locations(s, &mut out)?;
         out.push_str("}\n");
@@ -211,6 +225,8 @@ mod tests {
             deny: vec![],
             enabled: true,
             snippet: None,
+            access_list: None,
+            satisfy_any: false,
         }
     }
 
@@ -239,6 +255,22 @@ mod tests {
         };
         let text = render_pool(&pool).unwrap();
         assert!(text.contains("upstream pier_pool_web {\n    least_conn;\n    server 127.0.0.1:9001 weight=3 max_fails=2 fail_timeout=5s;\n    server [::1]:9002 weight=1 max_fails=1 fail_timeout=10s backup down;\n}"), "{text}");
+    }
+
+    #[test]
+    fn protected_sites_ask_for_a_password_but_not_on_the_challenge_path() {
+        let mut s = site("shop");
+        s.access_list = Some("team".into());
+        s.satisfy_any = true;
+        let o = RenderOptions { auth_dir: Some("/srv/nginx/live/auth".into()), acme_root: Some("/srv/acme".into()), ..Default::default() };
+        let text = render_site(&s, &o).unwrap();
+        assert!(text.contains("    auth_basic \"team\";\n    auth_basic_user_file /srv/nginx/live/auth/team.htpasswd;\n    satisfy any;\n"), "{text}");
+        assert!(text.contains("location ^~ /.well-known/acme-challenge/ {\n        root /srv/acme;\n        default_type text/plain;\n        allow all;\n        auth_basic off;\n    }"), "{text}");
+        // Without a folder for password files nothing is written rather than an open site.
+        assert!(render_site(&s, &RenderOptions::default()).is_err());
+        // A list name that is not a plain word is refused by the renderer too.
+        s.access_list = Some("team;\n".into());
+        assert!(render_site(&s, &o).is_err());
     }
 
     #[test]
@@ -275,31 +307,62 @@ mod tests {
     /// number of lines, braces and `;` — so no value started a directive or a block of its own.
     #[test]
     fn no_field_value_can_break_out_of_its_directive() {
-        const ALPHABET: &[char] = &['a', 'Z', '0', '/', '.', '-', ' ', ';', '{', '}', '"', '\'', '\\', '$', '\n', '\r', '\t', '#', '=', ':', '*', '%', 'é', '\0'];
+        // Harmless characters weigh more, so that every field also gets values it accepts.
+        const ALPHABET: &[char] = &['a', 'a', 'a', 'a', 'b', 'Z', '0', '0', '1', '/', '.', '.', '-', ' ', ';', '{', '}', '"', '\'', '\\', '$', '\n', '\r', '\t', '#', '=', ':', ':', '*', '%', 'é', '\0'];
+        const SITE_FIELDS: u64 = 9;
         let shape = |t: &str| (t.lines().count(), t.matches('{').count(), t.matches('}').count(), t.matches(';').count());
+        // Field `field` of a site (or a pool) set to `v`; each is compared with the same field
+        // set to a harmless value, so only the value itself can change the text's shape.
+        let with_site = |field: u64, v: &str| {
+            let mut s = site("shop");
+            match field {
+                0 => s.server_names[0] = v.to_string(),
+                1 => s.locations[0].path = format!("/{v}"),
+                2 => s.locations[0].headers[0].1 = v.to_string(),
+                3 => s.locations[1].action = LocationAction::Status { code: 410, body: Some(v.to_string()) },
+                // After "::" many short values are IPv6 addresses (the rest are refused).
+                4 => s.allow[0] = format!("::{v}"),
+                5 => s.locations[0].headers[0].0 = v.to_string(),
+                6 => s.locations[1].action = LocationAction::Redirect { to: format!("/{v}"), code: 301 },
+                7 => s.locations[1].action = LocationAction::Static { root: format!("/{v}") },
+                _ => s.access_list = Some(v.to_string()),
+            }
+            s
+        };
+        let with_pool = |field: u64, v: &str| {
+            let mut p = PoolSpec { name: "web".into(), method: BalanceMethod::RoundRobin, members: vec![PoolMember { host: "a".into(), port: 80, weight: 1, backup: false, max_fails: 1, fail_timeout_s: 10, down: false }] };
+            match field {
+                0 => p.members[0].host = v.to_string(),
+                _ => p.method = BalanceMethod::Hash { key: v.to_string() },
+            }
+            p
+        };
+        let o = RenderOptions { auth_dir: Some("/srv/auth".into()), acme_root: Some("/srv/acme".into()), ..Default::default() };
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let base = render_site(&site("shop"), &RenderOptions::default()).unwrap();
-        let mut accepted = 0;
-        for i in 0..20_000 {
+        let mut accepted = [0u32; SITE_FIELDS as usize + 2];
+        for i in 0..33_000u64 {
             let len = 1 + (rng.next() % 12) as usize;
             let value: String = (0..len).map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize]).collect();
-            let mut s = site("shop");
-            match i % 6 {
-                0 => s.server_names[0] = value.clone(),
-                1 => s.locations[0].path = value.clone(),
-                2 => s.locations[0].headers[0].1 = value.clone(),
-                3 => s.locations[1].action = LocationAction::Status { code: 410, body: Some(value.clone()) },
-                4 => s.allow[0] = value.clone(),
-                _ => s.locations[0].headers[0].0 = value.clone(),
-            }
-            if s.validate().is_err() {
-                continue;
-            }
-            accepted += 1;
-            let text = render_site(&s, &RenderOptions::default()).expect("validated values render");
+            let field = i % (SITE_FIELDS + 2);
+            let (text, base) = if field < SITE_FIELDS {
+                let s = with_site(field, &value);
+                if s.validate().is_err() {
+                    continue;
+                }
+                (render_site(&s, &o).expect("validated values render"), render_site(&with_site(field, "a"), &o).unwrap())
+            } else {
+                let p = with_pool(field - SITE_FIELDS, &value);
+                if p.validate().is_err() {
+                    continue;
+                }
+                (render_pool(&p).expect("validated values render"), render_pool(&with_pool(field - SITE_FIELDS, "a")).unwrap())
+            };
+            accepted[field as usize] += 1;
             // A value with ';' inside quotes would change the count: quotable() refuses ';'.
-            assert_eq!(shape(&text), shape(&base), "value {value:?} changed the shape:\n{text}");
+            assert_eq!(shape(&text), shape(&base), "value {value:?} of field {field} changed the shape:\n{text}");
         }
-        assert!(accepted > 500, "the generator also produced acceptable values ({accepted})");
+        // The generator also produced acceptable values for every field.
+        assert!(accepted.iter().all(|n| *n > 20), "accepted per field: {accepted:?}");
     }
+
 }

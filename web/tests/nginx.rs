@@ -70,6 +70,8 @@ fn site(name: &str, port: u16) -> SiteSpec {
         deny: vec![],
         enabled: true,
         snippet: None,
+        access_list: None,
+        satisfy_any: false,
     }
 }
 
@@ -78,6 +80,7 @@ fn files(sites: &[SiteSpec], pool: &PoolSpec) -> SiteFiles {
     SiteFiles {
         pools: vec![(pool.name.clone(), render_pool(pool).unwrap())],
         sites: sites.iter().map(|s| (s.name.clone(), render_site(s, &o).unwrap())).collect(),
+        auth: vec![],
     }
 }
 

@@ -101,6 +101,24 @@ pub async fn delete_pool(id: i64) -> Result<(), ApiError> {
     Ok(ssr::core()?.sites.delete_pool(&actor, id, &ctx).await?)
 }
 
+#[server(prefix = "/api/fn", endpoint = "list_access_lists", input = Json)]
+pub async fn list_access_lists() -> Result<Vec<wire::AccessListView>, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.sites.list_access_lists(&actor).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "save_access_list", input = Json)]
+pub async fn save_access_list(id: Option<i64>, list: wire::AccessListInput) -> Result<wire::AccessListView, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.sites.save_access_list(&actor, id, list, &ctx).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_access_list", input = Json)]
+pub async fn delete_access_list(id: i64) -> Result<(), ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.sites.delete_access_list(&actor, id, &ctx).await?)
+}
+
 #[server(prefix = "/api/fn", endpoint = "pool_health_history", input = Json)]
 pub async fn pool_health_history(id: i64) -> Result<Vec<wire::HealthChange>, ApiError> {
     let (actor, _) = ssr::actor()?;

@@ -1,7 +1,7 @@
 //! Certificates (staff): the ACME account, every certificate with its expiry and the sites
 //! using it, the order job's progress live, DNS-01 records to create, requests and uploads.
 
-use crate::api::sites::{acme_account, certificate_detail, delete_certificate, dns_check, dns_finish, list_certificates, renew_certificate, request_certificate, set_acme_account, set_default_certificate, upload_certificate};
+use crate::api::sites::{acme_account, certificate_detail, delete_certificate, dns_check, dns_finish, list_certificates, renew_certificate, request_certificate, set_acme_account, set_certificate_auto_renew, set_default_certificate, upload_certificate};
 use crate::components::empty::EmptyState;
 use crate::components::error_box::ErrorBox;
 use crate::components::form::{form_error, TextArea, TextField};
@@ -152,6 +152,8 @@ fn CertificateCard(cert: CertificateView, feed: JobFeed, reload: Callback<()>) -
     };
     let is_default = cert.is_default;
     let make_default = move |_| toasts.act(set_default_certificate(id, !is_default), |c| if c.is_default { format!("{} is the default certificate.", c.name) } else { format!("{} is no longer the default.", c.name) }, reload);
+    let auto_renew = cert.auto_renew;
+    let toggle_renew = move |_| toasts.act(set_certificate_auto_renew(id, !auto_renew), |c| if c.auto_renew { format!("{} renews itself before it expires.", c.name) } else { format!("{} is renewed by hand only.", c.name) }, reload);
     let remove = move |_| toasts.act(delete_certificate(id), |_| "Certificate deleted.".to_string(), reload);
     let status_class = match cert.status.as_str() {
         "valid" => "badge badge-succeeded",
@@ -166,7 +168,10 @@ fn CertificateCard(cert: CertificateView, feed: JobFeed, reload: Callback<()>) -
                 <h3>{cert.name.clone()}" "<span class=status_class>{cert.status.clone()}</span>{cert.is_default.then(|| view! { " "<span class="badge">"default"</span> })}</h3>
                 <div class="row-actions">
                     <button type="button" class="button small" on:click=show>"View"</button>
-                    {acme.then(|| view! { <button type="button" class="button small" on:click=renew>"Renew now"</button> })}
+                    {acme.then(|| view! {
+                        <button type="button" class="button small" on:click=renew>"Renew now"</button>
+                        <button type="button" class="button small" on:click=toggle_renew>{if auto_renew { "Stop auto-renew" } else { "Auto-renew" }}</button>
+                    })}
                     <button type="button" class="button small" on:click=make_default>{if cert.is_default { "Not default" } else { "Make default" }}</button>
                     <button type="button" class="button small danger" aria-label=format!("Delete certificate {}", cert.name) on:click=remove>"Delete"</button>
                 </div>

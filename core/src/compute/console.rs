@@ -40,8 +40,10 @@ impl Compute {
         if !matches!(state, VpsState::Running | VpsState::Paused) {
             return Err(ComputeError::Conflict(format!("{} is {}; start it to use its console.", v.name, state.as_str())));
         }
-        if kind == ConsoleKind::Vnc && !super::hosts::is_local(&h.uri) {
-            return Err(ComputeError::Unavailable("The graphical console of VPSs on remote hosts is not available yet; use the serial console.".into()));
+        if kind == ConsoleKind::Vnc && !super::hosts::is_local(&h.uri) && pier_proto::compute::ssh_endpoint(&h.uri).is_none() {
+            return Err(ComputeError::Unavailable(
+                "The graphical console needs a qemu+ssh host: a VPS's VNC server listens only on its host's 127.0.0.1, and Pier reaches it through SSH. Use the serial console, or register the host as qemu+ssh://…/system.".into(),
+            ));
         }
         let user = actor.user_id().ok_or_else(|| ComputeError::Forbidden("only a person opens a console".into()))?;
         let mut raw = [0u8; 32];
@@ -70,9 +72,72 @@ impl Compute {
         self.conns.get(&t.uri)?.pump_console(&t.domain, true, input, output)
     }
 
-    /// The 127.0.0.1 port of `t`'s VNC server (local hosts only).
-    pub async fn vnc_port(&self, t: &ConsoleTarget) -> Result<u16> {
+    /// The port of `t`'s VNC server on its host's 127.0.0.1.
+    async fn vnc_port(&self, t: &ConsoleTarget) -> Result<u16> {
         let domain = t.domain.clone();
         self.conns.call(&t.uri, move |hv| hv.vnc_port(&domain)).await?.ok_or_else(|| ComputeError::Conflict("The VPS has no graphical console right now.".into()))
+    }
+
+    /// A byte stream to `t`'s VNC server: a TCP connection on this machine's loopback, or for a
+    /// `qemu+ssh://` host an ssh tunnel (`ssh -W 127.0.0.1:PORT`) made with the same user, key
+    /// and host-key rules as libvirt's own connection (what Proxmox does between its nodes).
+    pub async fn open_display(&self, t: &ConsoleTarget) -> Result<Display> {
+        let port = self.vnc_port(t).await?;
+        if super::hosts::is_local(&t.uri) {
+            let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| ComputeError::Unavailable(format!("cannot reach the VPS's display: {e}")))?;
+            let (r, w) = tcp.into_split();
+            return Ok(Display { reader: Box::new(r), writer: Box::new(w), tunnel: None });
+        }
+        let ssh = pier_proto::compute::ssh_endpoint(&t.uri).ok_or_else(|| ComputeError::Unavailable("The graphical console needs a qemu+ssh host.".into()))?;
+        let mut cmd = tokio::process::Command::new("ssh");
+        cmd.args(["-T", "-o", "BatchMode=yes", "-o", "ConnectTimeout=15", "-o", "LogLevel=ERROR"]);
+        if let Some(p) = ssh.port {
+            cmd.arg("-p").arg(p.to_string());
+        }
+        if let Some(u) = &ssh.user {
+            cmd.arg("-l").arg(u);
+        }
+        if let Some(k) = &ssh.keyfile {
+            cmd.arg("-i").arg(k);
+        }
+        if let Some(k) = &ssh.known_hosts {
+            cmd.arg("-o").arg(format!("UserKnownHostsFile={k}"));
+        }
+        if ssh.no_verify {
+            // Unchecked host keys are not remembered either.
+            cmd.args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]);
+        }
+        // The host is checked by the URI's validation (no leading '-'), and `--` ends the
+        // options in any case.
+        cmd.arg("-W").arg(format!("127.0.0.1:{port}")).arg("--").arg(&ssh.host);
+        cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).kill_on_drop(true);
+        let mut child = cmd.spawn().map_err(|e| ComputeError::Unavailable(format!("ssh could not be started: {e}")))?;
+        let (reader, writer) = (child.stdout.take().expect("piped"), child.stdin.take().expect("piped"));
+        Ok(Display { reader: Box::new(reader), writer: Box::new(writer), tunnel: Some(child) })
+    }
+}
+
+/// An open graphical console: bytes to and from the VPS's VNC server.
+pub struct Display {
+    pub reader: Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+    pub writer: Box<dyn tokio::io::AsyncWrite + Unpin + Send>,
+    /// The ssh process of a tunnel (killed when dropped).
+    tunnel: Option<tokio::process::Child>,
+}
+
+impl Display {
+    /// Why a tunnel ended, in ssh's words (the first KiB of what it wrote on stderr); `None`
+    /// for a local display or a tunnel that said nothing.
+    pub async fn close(mut self) -> Option<String> {
+        use tokio::io::AsyncReadExt;
+        let mut child = self.tunnel.take()?;
+        let _ = child.start_kill();
+        let mut text = String::new();
+        if let Some(err) = child.stderr.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), err.take(1024).read_to_string(&mut text)).await;
+        }
+        let _ = child.wait().await;
+        let text = text.trim().to_string();
+        (!text.is_empty()).then_some(text)
     }
 }

@@ -1,5 +1,6 @@
 //! SeaORM entities: the rows as the server sees them. Wire types live in `pier-proto`.
 
+pub mod access_list;
 pub mod acme_account;
 pub mod api_token;
 pub mod audit;

@@ -121,24 +121,33 @@ impl Sites {
         ctx.progress(5, "Opening the ACME account").await?;
         let account = self.open_account().await.map_err(JobFailure::Failed)?;
         let (key_pem, csr) = pier_web::certs::new_key_and_csr(&names).map_err(failed)?;
-        let mut order = if c.challenge == "dns01_manual" {
-            match c.pending.as_deref().and_then(|p| serde_json::from_str::<PendingOrder>(p).ok()) {
+        let dns = super::dns_providers::provider_for(&c.challenge);
+        let published: Vec<pier_proto::certificates::DnsChallenge>;
+        let mut order = if let Some(provider) = &dns {
+            let pending = match c.pending.as_deref().and_then(|p| serde_json::from_str::<PendingOrder>(p).ok()) {
+                Some(p) => p,
                 None => {
                     ctx.progress(30, "Ordering; the DNS records come next").await?;
                     let (order_url, records) = acme::order_dns01(&account, &names).await.map_err(failed)?;
-                    let n = records.len();
+                    let pending = PendingOrder { order_url, records };
                     let mut a: certificate::ActiveModel = c.clone().into();
-                    a.pending = Set(Some(serde_json::to_string(&PendingOrder { order_url, records }).expect("json")));
+                    a.pending = Set(Some(serde_json::to_string(&pending).expect("json")));
                     a.last_error = Set(None);
                     a.updated_at = Set(now());
                     a.update(&self.db).await.map_err(failed)?;
-                    return Ok(format!("Create the {n} TXT record(s) shown on the certificate, then press Check and finish."));
+                    if !provider.publish(&pending.records).await.map_err(failed)? {
+                        return Ok(format!("Create the {} TXT record(s) shown on the certificate, then press Check and finish.", pending.records.len()));
+                    }
+                    pending
                 }
-                Some(p) => {
-                    ctx.progress(40, "Telling the directory the DNS records are in place").await?;
-                    acme::confirm_dns01(&account, &p.order_url).await.map_err(failed)?
-                }
+            };
+            ctx.progress(40, "Telling the directory the DNS records are in place").await?;
+            published = pending.records.clone();
+            let confirmed = acme::confirm_dns01(&account, &pending.order_url).await;
+            if confirmed.is_err() {
+                provider.clean_up(&pending.records).await;
             }
+            confirmed.map_err(failed)?
         } else {
             ctx.progress(20, format!("Ordering a certificate for {}", names.join(", "))).await?;
             self.ensure_challenges_served().await.map_err(failed)?;
@@ -161,8 +170,11 @@ impl Sites {
             return self.store_issued(ctx, c, chain.map_err(failed)?, &key_pem).await;
         };
         ctx.progress(60, "The directory is checking the DNS records").await?;
-        let chain = acme::finish(&mut order, &csr).await.map_err(failed)?;
-        self.store_issued(ctx, c, chain, &key_pem).await
+        let chain = acme::finish(&mut order, &csr).await;
+        if let Some(provider) = &dns {
+            provider.clean_up(&published).await;
+        }
+        self.store_issued(ctx, c, chain.map_err(failed)?, &key_pem).await
     }
 
     /// nginx must be running with the challenge location before the directory looks.

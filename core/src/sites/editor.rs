@@ -94,7 +94,7 @@ impl Sites {
         view(row, &certs)
     }
 
-    /// Pools the site proxies to must exist; a chosen certificate must exist and cover the
+    /// Pools the site proxies to and its access list must exist; a chosen certificate must exist and cover the
     /// site's names. Returns the certificate id the site keeps.
     async fn check_typed(&self, spec: &SiteSpec, existing: Option<&site::Model>) -> Result<Option<i64>> {
         let pools: Vec<String> = pool::Entity::find().all(&self.db).await?.into_iter().map(|p| p.name).collect();
@@ -103,6 +103,11 @@ impl Sites {
                 if !pools.contains(pool) {
                     return Err(SitesError::Invalid(ApiError::invalid("locations", format!("{} proxies to pool {pool:?}, which does not exist; create the pool first.", l.path))));
                 }
+            }
+        }
+        if let Some(list) = &spec.access_list {
+            if !self.access_list_names().await?.contains(list) {
+                return Err(SitesError::Invalid(ApiError::invalid("access_list", format!("Access list {list:?} does not exist; create it first."))));
             }
         }
         let uncovered = |names: &[String]| spec.server_names.iter().find(|n| !covers(names, n)).cloned();
@@ -195,7 +200,9 @@ impl Sites {
             Err(e) => {
                 let message = e.to_string();
                 if let Some(row) = existing {
-                    let rendered = self.render_draft(&draft, &self.usable_certificates().await?, &self.render_options()).unwrap_or_default();
+                    let lists = self.access_list_names().await?;
+                    let lists: Vec<&str> = lists.iter().map(String::as_str).collect();
+                    let rendered = self.render_draft(&draft, &self.usable_certificates().await?, &lists, &self.render_options()).unwrap_or_default();
                     let number = next_number(&self.db, row.id).await?;
                     insert_version(&self.db, row.id, number, &draft, &rendered, "rejected", Some(&message), actor).await?;
                     let mut a: site::ActiveModel = row.into();

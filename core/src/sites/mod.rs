@@ -13,10 +13,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+pub mod access_lists;
 pub mod acme;
 pub mod certificates;
 pub mod control;
 pub mod diff;
+pub mod dns_providers;
 pub mod editor;
 pub mod health;
 pub mod pipeline;
@@ -110,6 +112,7 @@ impl Sites {
             listen_address: self.config.listen_address.clone(),
             acme_root: Some(self.acme_root().display().to_string()),
             log_dir: Some(self.config.prefix.join("logs").display().to_string()),
+            auth_dir: Some(self.config.prefix.join("live/auth").display().to_string()),
         }
     }
 

@@ -5,7 +5,8 @@
 //! and their database write.
 
 use super::{Result, Sites, SitesError};
-use crate::entity::{certificate, pool, site};
+use super::access_lists::{htpasswd, parse_users, AccessUser};
+use crate::entity::{access_list, certificate, pool, site};
 use pier_proto::sites::{PoolSpec, SiteSpec, TlsFiles, TlsMode};
 use pier_web::render::{render_pool, render_site};
 use pier_web::{Applied, SiteFiles};
@@ -42,6 +43,8 @@ pub(crate) enum Edit {
     DropSite(i64),
     PutPool { id: Option<i64>, spec: PoolSpec },
     DropPool(i64),
+    PutAccessList { id: Option<i64>, name: String, users: Vec<AccessUser> },
+    DropAccessList(i64),
 }
 
 /// What an apply produced: the live version and each site's rendered text.
@@ -67,8 +70,17 @@ impl Sites {
         for p in pool::Entity::find().order_by_asc(pool::Column::Name).all(&self.db).await? {
             pools.push((Some(p.id), serde_json::from_str(&p.spec).map_err(|e| SitesError::Unavailable(format!("pool {} is unreadable: {e}", p.name)))?));
         }
+        let mut lists: Vec<(Option<i64>, String, Vec<AccessUser>)> = Vec::new();
+        for l in access_list::Entity::find().order_by_asc(access_list::Column::Name).all(&self.db).await? {
+            lists.push((Some(l.id), l.name.clone(), parse_users(&l)?));
+        }
         match edit {
             Edit::Nothing => {}
+            Edit::PutAccessList { id, name, users } => {
+                lists.retain(|(lid, _, _)| lid.is_none() || lid != id);
+                lists.push((*id, name.clone(), users.clone()));
+            }
+            Edit::DropAccessList(id) => lists.retain(|(lid, _, _)| *lid != Some(*id)),
             Edit::PutSite(d) => {
                 sites.retain(|s| s.id.is_none() || s.id != d.id);
                 sites.push(d.clone());
@@ -84,8 +96,9 @@ impl Sites {
         let options = self.render_options();
         let mut files = SiteFiles::default();
         let mut rendered = HashMap::new();
+        let list_names: Vec<&str> = lists.iter().map(|(_, n, _)| n.as_str()).collect();
         for d in &sites {
-            let text = self.render_draft(d, &certs, &options)?;
+            let text = self.render_draft(d, &certs, &list_names, &options)?;
             rendered.insert(d.name.clone(), text.clone());
             files.sites.push((d.name.clone(), text));
         }
@@ -98,16 +111,22 @@ impl Sites {
             }
             files.pools.push((spec.name.clone(), render_pool(&spec)?));
         }
+        files.auth = lists.iter().map(|(_, name, users)| (name.clone(), htpasswd(users))).collect();
         Ok((files, rendered))
     }
 
-    pub(crate) fn render_draft(&self, d: &Draft, certs: &UsableCerts, options: &pier_web::render::RenderOptions) -> Result<String> {
+    /// One site's text; `lists` are the access lists that exist (a site protected by a list
+    /// that is gone, say in a restored version, is refused rather than left open or broken).
+    pub(crate) fn render_draft(&self, d: &Draft, certs: &UsableCerts, lists: &[&str], options: &pier_web::render::RenderOptions) -> Result<String> {
         if d.kind == KIND_RAW {
             let head = format!("# Site {} (raw text kept by Pier; edit it in the panel).\n", d.name);
             return Ok(if d.enabled { format!("{head}{}\n", d.body) } else { format!("{head}# Disabled.\n") });
         }
         let mut spec: SiteSpec = serde_json::from_str(&d.body).map_err(|e| SitesError::Unavailable(format!("site {} is unreadable: {e}", d.name)))?;
         spec.enabled = d.enabled;
+        if let Some(list) = spec.access_list.as_deref().filter(|l| !lists.contains(l)) {
+            return Err(SitesError::Invalid(pier_proto::ApiError::invalid("access_list", format!("Site {} is protected by access list {list:?}, which does not exist; create it first.", d.name))));
+        }
         spec.tls = match spec.tls_mode {
             TlsMode::None => None,
             TlsMode::Wildcard => certs.default.and_then(|id| certs.files.get(&id).cloned()),

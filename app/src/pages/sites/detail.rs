@@ -2,7 +2,7 @@
 //! restore, its logs and request figures, and enable/disable/delete.
 
 use super::{apply_badge, port_of};
-use crate::api::sites::{delete_site, get_site, list_pools, restore_site_version, save_site, set_site_enabled, site_log, site_metrics, site_version_diff, site_versions};
+use crate::api::sites::{delete_site, get_site, list_access_lists, list_certificates, list_pools, restore_site_version, save_site, set_site_enabled, site_log, site_metrics, site_version_diff, site_versions};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::error_box::ErrorBox;
 use crate::components::form::{form_error, TextArea, TextField};
@@ -71,7 +71,7 @@ fn SiteDetail(site: SiteView, reload: Callback<()>) -> impl IntoView {
             {site.certificate.clone().map(|c| view! { <p>"Certificate: "<a href="/certificates">{c.name}</a>{c.not_after.map(|t| format!(", valid until {}", when(t)))}</p> })}
         </section>
         {match site.body.clone() {
-            SiteBody::Typed { spec } => view! { <TypedEditor id spec reload/> }.into_any(),
+            SiteBody::Typed { spec } => view! { <TypedOrRaw id name=name.clone() spec reload/> }.into_any(),
             SiteBody::Raw { text } => view! { <RawEditor id name=name.clone() text reload/> }.into_any(),
         }}
         <Versions id reload/>
@@ -139,6 +139,14 @@ fn list_of(s: &str) -> Vec<String> {
 #[component]
 fn TypedEditor(id: i64, spec: SiteSpec, reload: Callback<()>) -> impl IntoView {
     let pools = Resource::new(|| (), |_| list_pools());
+    let certs = Resource::new(|| (), |_| list_certificates());
+    let lists = Resource::new(|| (), |_| list_access_lists());
+    let access_list = RwSignal::new(spec.access_list.clone().unwrap_or_default());
+    // The site's own certificate and list are options from the start (so the select shows
+    // them when the page hydrates); the others join as their lists arrive.
+    let (current_tls, current_list) = (spec.tls_mode, spec.access_list.clone());
+    let other_list = current_list.clone();
+    let satisfy_any = RwSignal::new(spec.satisfy_any);
     let names = RwSignal::new(spec.server_names.join(" "));
     let http_port = RwSignal::new(spec.http_port.to_string());
     let https_port = RwSignal::new(spec.https_port.map(|p| p.to_string()).unwrap_or_else(|| "443".into()));
@@ -189,6 +197,8 @@ fn TypedEditor(id: i64, spec: SiteSpec, reload: Callback<()>) -> impl IntoView {
                 deny: list_of(&deny.get_untracked()),
                 enabled,
                 snippet: Some(snippet.get_untracked()).filter(|s| !s.trim().is_empty()),
+                access_list: Some(access_list.get_untracked()).filter(|l| !l.is_empty()),
+                satisfy_any: satisfy_any.get_untracked(),
             };
             let input = SiteInput { name: name.clone(), body: SiteBody::Typed { spec } };
             input.validate().map(|_| input)
@@ -215,6 +225,12 @@ fn TypedEditor(id: i64, spec: SiteSpec, reload: Callback<()>) -> impl IntoView {
                             <option value="acme">"ACME certificate"</option>
                             <option value="wildcard">"Default wildcard certificate"</option>
                             {spec_cert_option(spec.tls_mode)}
+                            <Transition fallback=|| ()>
+                                {move || certs.get().and_then(Result::ok).map(|l| l.into_iter()
+                                    .filter(|c| c.status == "valid" && TlsMode::Certificate { id: c.id } != current_tls)
+                                    .map(|c| view! { <option value=format!("cert:{}", c.id)>{format!("Certificate {} ({})", c.name, c.names.join(", "))}</option> })
+                                    .collect_view())}
+                            </Transition>
                         </select>
                         {crate::components::form::field_error(error, "tls_mode")}
                     </div>
@@ -267,7 +283,23 @@ fn TypedEditor(id: i64, spec: SiteSpec, reload: Callback<()>) -> impl IntoView {
                 <div class="inline-form">
                     <TextField id="edit-allow" label="Allow only (addresses or networks)" value=allow error field="allow"/>
                     <TextField id="edit-deny" label="Deny" value=deny error field="deny"/>
+                    <div class="field">
+                        <label for="edit-access-list">"Password protection"</label>
+                        <select id="edit-access-list" on:change=move |ev| access_list.set(event_target_value(&ev)) prop:value=move || access_list.get()>
+                            <option value="">"None"</option>
+                            {current_list.map(|l| view! { <option value=l.clone()>{format!("Access list {l}")}</option> })}
+                            <Transition fallback=|| ()>
+                                {move || lists.get().and_then(Result::ok).map(|l| l.into_iter()
+                                    .filter(|a| other_list.as_deref() != Some(a.name.as_str()))
+                                    .map(|a| view! { <option value=a.name.clone()>{format!("Access list {}", a.name)}</option> })
+                                    .collect_view())}
+                            </Transition>
+                        </select>
+                        {crate::components::form::field_error(error, "access_list")}
+                    </div>
                 </div>
+                <label class="check"><input type="checkbox" prop:checked=move || satisfy_any.get() on:change=move |ev| satisfy_any.set(event_target_checked(&ev))/>" An allowed address or a password is enough (otherwise both)"</label>
+                {crate::components::form::field_error(error, "satisfy_any")}
                 <TextArea id="edit-snippet" label="Advanced: nginx directives added to the server block" rows=3 value=snippet error field="snippet"/>
                 <button type="submit" class="button primary" disabled=move || busy.get()>{move || if busy.get() { "Testing and applying…" } else { "Apply" }}</button>
             </form>
@@ -297,6 +329,36 @@ fn spec_cert_option(mode: TlsMode) -> Option<impl IntoView> {
     match mode {
         TlsMode::Certificate { id } => Some(view! { <option value=format!("cert:{id}")>{format!("Certificate #{id}")}</option> }),
         _ => None,
+    }
+}
+
+/// A typed site's editor, with the way out to raw text: the live version's configuration is
+/// loaded into the raw editor, and applying it makes the site a raw one (through the same
+/// test-and-swap pipeline).
+#[component]
+fn TypedOrRaw(id: i64, name: String, spec: SiteSpec, reload: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let raw = RwSignal::new(None::<String>);
+    let to_raw = move |_| {
+        spawn_local(async move {
+            match site_versions(id).await {
+                Ok(v) => match v.into_iter().find(|v| v.state == "live") {
+                    Some(live) => raw.set(Some(live.rendered)),
+                    None => toasts.error("The site has no live version to start from yet."),
+                },
+                Err(e) => toasts.error(e.message),
+            }
+        })
+    };
+    view! {
+        <Show when=move || raw.get().is_none() fallback=move || view! {
+            <p class="muted">"Raw text: applying it makes this a raw site, edited as text from now on."
+                " "<button type="button" class="button small" on:click=move |_| raw.set(None)>"Back to the form"</button></p>
+            <RawEditor id name=name.clone() text=raw.get_untracked().unwrap_or_default() reload/>
+        }>
+            <TypedEditor id spec=spec.clone() reload/>
+            <p><button type="button" class="button small" on:click=to_raw>"Edit as raw text"</button></p>
+        </Show>
     }
 }
 

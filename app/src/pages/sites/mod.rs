@@ -1,6 +1,7 @@
 //! Sites (staff): nginx's state, load-balancer pools with live member health, the sites with
 //! where their configuration stands, a form for a new site, and files Pier did not write.
 
+pub mod access_lists;
 pub mod detail;
 pub mod pools;
 
@@ -39,6 +40,7 @@ pub fn SitesPage() -> impl IntoView {
         </div>
         <NginxCard/>
         <pools::PoolsCard on_change=reload/>
+        <access_lists::AccessListsCard on_change=reload/>
         <section class="card">
             <h2>"Sites"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading sites…"</p> }>
@@ -157,6 +159,8 @@ fn SiteForm(on_saved: Callback<()>, /// Bumped when pools or sites change (the p
                 deny: vec![],
                 enabled: true,
                 snippet: None,
+                access_list: None,
+                satisfy_any: false,
             };
             let input = SiteInput { name: spec.name.clone(), body: SiteBody::Typed { spec } };
             input.validate().map(|_| input)

@@ -57,6 +57,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     core.sites.resume().await;
     core.sites.start_health_checks().await;
     let _renewals = core.sites.spawn_renewal_schedule(core.jobs.clone(), pier_core::sites::RENEW_CHECK_EVERY);
+    // Monitoring: the collectors, the history flush and its retention.
+    let _monitoring = pier_core::monitoring::collectors::spawn(&core.monitoring, &core);
+    let monitoring = core.monitoring.clone();
 
     if !site_dir.join("pkg").is_dir() {
         tracing::warn!(site = %site_dir.display(), "browser assets not found: build them with `cargo leptos build --release` or set PIER_SITE_DIR");
@@ -88,6 +91,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
 
+    // The history's open chunks: what the last flush did not write yet.
+    if let Err(e) = monitoring.store().flush().await {
+        tracing::warn!(error = %e, "metric history not written at shutdown");
+    }
     tracing::info!("stopping job workers");
     let _ = stop_tx.send(true);
     // Running jobs get a moment to reach a progress point; those that do not are recovered

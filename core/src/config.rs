@@ -45,6 +45,27 @@ pub struct Config {
     pub nginx: NginxConfig,
     pub acme: AcmeConfig,
     pub smtp: SmtpConfig,
+    pub monitoring: MonitoringConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitoringConfig {
+    /// Seconds between samples of the host, sites and the panel (VPS and container figures
+    /// arrive from their own collectors and are kept at this pace at most).
+    pub interval_s: u64,
+    /// How long each tier is kept: raw samples (hours), 1-minute points (days), 10-minute
+    /// points (days), 1-hour points (days).
+    pub keep_raw_hours: u32,
+    pub keep_1m_days: u32,
+    pub keep_10m_days: u32,
+    pub keep_1h_days: u32,
+}
+
+impl Default for MonitoringConfig {
+    fn default() -> Self {
+        Self { interval_s: 10, keep_raw_hours: 24, keep_1m_days: 14, keep_10m_days: 90, keep_1h_days: 730 }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -148,6 +169,7 @@ impl Default for Config {
             nginx: NginxConfig::default(),
             acme: AcmeConfig::default(),
             smtp: SmtpConfig::default(),
+            monitoring: MonitoringConfig::default(),
         }
     }
 }
@@ -270,6 +292,10 @@ const ENV: &[(&str, Setter)] = &[
     }),
     ("PIER_ACME_DNS_RESOLVER", |c, v| {
         c.acme.dns_resolver = if v.is_empty() { None } else { Some(v.parse().map_err(|_| format!("{v:?} is not IP:PORT"))?) };
+        Ok(())
+    }),
+    ("PIER_MONITOR_INTERVAL", |c, v| {
+        c.monitoring.interval_s = v.parse().ok().filter(|s| (1..=3600).contains(s)).ok_or_else(|| format!("{v:?} is not 1–3600 seconds"))?;
         Ok(())
     }),
     ("PIER_SMTP_URL", |c, v| {

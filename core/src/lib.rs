@@ -15,6 +15,7 @@ pub mod entity;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod monitoring;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
@@ -44,6 +45,7 @@ pub struct Core {
     pub compute: compute::Compute,
     pub containers: containers::Containers,
     pub sites: sites::Sites,
+    pub monitoring: monitoring::Monitoring,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +101,7 @@ impl Core {
         let sessions = sessions::DbSessionStore::new(db.clone());
         let settings = settings::Settings::new(db.clone());
         let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone(), secrets, settings.clone());
-        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute, containers, sites }
+        let monitoring = monitoring::Monitoring::new(db.clone(), bus.clone(), &config.monitoring);
+        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute, containers, sites, monitoring }
     }
 }

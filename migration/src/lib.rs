@@ -15,6 +15,7 @@ mod m20261122_000009_containers;
 mod m20261202_000010_container_scripts;
 mod m20261202_000011_sites;
 mod m20261202_000012_access_lists;
+mod m20261202_000013_metrics;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_container_scripts::Migration),
             Box::new(m20261202_000011_sites::Migration),
             Box::new(m20261202_000012_access_lists::Migration),
+            Box::new(m20261202_000013_metrics::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod jobs;
 pub mod live;
+pub mod monitoring;
 pub mod security;
 pub mod sites;
 pub mod vps;

@@ -15,6 +15,8 @@ pub mod image_access;
 pub mod ip_address;
 pub mod ip_pool;
 pub mod job;
+pub mod metric_chunk;
+pub mod metric_series;
 pub mod password_reset;
 pub mod plan;
 pub mod pool;

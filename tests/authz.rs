@@ -252,6 +252,14 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:save_pool", body: |w, _| json!({"id": null, "pool": {"spec": {"name": format!("p{}", w.n), "method": {"kind": "round_robin"}, "members": []}}}), allowed: ADMIN },
         Row { endpoint: "fn:delete_pool", body: |w, _| json!({"id": w.site_pool}), allowed: ADMIN },
         Row { endpoint: "fn:list_access_lists", body: none, allowed: STAFF },
+        // Monitoring: the platform's figures are for staff; a VPS's for whoever may read the VPS
+        // (its owner — the admin here — support and billing).
+        Row { endpoint: "fn:metric_series", body: |_, _| json!({"query": {"target": "host", "metric": "cpu", "from": 0, "to": 3600}}), allowed: STAFF },
+        Row { endpoint: "fn:metric_series", body: |w, _| json!({"query": {"target": format!("vps:{}", w.vps), "metric": "cpu", "from": 0, "to": 3600}}), allowed: READERS },
+        Row { endpoint: "fn:metric_names", body: |_, _| json!({"target": "host"}), allowed: STAFF },
+        Row { endpoint: "GET /api/v1/metrics/series?target=host&metric=cpu&from=0&to=3600", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/metrics/series?target=vps:{vps}&metric=cpu&from=0&to=3600", body: none, allowed: READERS },
+        Row { endpoint: "GET /api/v1/metrics/names?target=host", body: none, allowed: STAFF },
         Row { endpoint: "fn:save_access_list", body: |w, _| json!({"id": null, "list": {"name": format!("l{}", w.n), "users": []}}), allowed: ADMIN },
         Row { endpoint: "fn:delete_access_list", body: |w, _| json!({"id": w.access_list}), allowed: ADMIN },
         Row { endpoint: "fn:nginx_action", body: |_, _| json!({"action": "test"}), allowed: ADMIN },
@@ -377,8 +385,9 @@ fn request(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &
         "GET" => c.get(url),
         "PATCH" => c.patch(url).json(&body),
         "DELETE" => c.delete(url),
-        "PUT" if path.contains("/files/text") || path.ends_with("/script") => c.put(url).json(&body),
-        "PUT" => c.put(url).body(body.to_string()),
+        // Uploads are the raw body; every other PUT is JSON.
+        "PUT" if path.contains("/upload") || path.contains("/images/load") || path.contains("/images/build") => c.put(url).body(body.to_string()),
+        "PUT" => c.put(url).json(&body),
         _ => c.post(url).json(&body),
     }
 }

@@ -30,7 +30,7 @@ async fn wait_job(c: &reqwest::Client, panel: &Panel, id: i64, what: &str, pred:
 #[tokio::test]
 async fn pages_health_and_metrics_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let panel = Panel::start(dir.path());
+    let panel = Panel::start_env(dir.path(), &[("PIER_MONITOR_INTERVAL", "1")]);
     let c = panel.admin_client().await;
 
     let page = c.get(panel.url("/jobs")).send().await.unwrap();
@@ -56,6 +56,22 @@ async fn pages_health_and_metrics_answer() {
     assert!(metrics.contains(r#"pier_http_requests_total{method="GET",route="/jobs",status="200"}"#), "{metrics}");
     assert!(metrics.contains(r#"route="unmatched",status="404""#), "{metrics}");
     assert!(metrics.contains("pier_jobs_queued"));
+    // The monitoring collectors' figures join as gauges (a sample a second here).
+    let mut gauges = String::new();
+    for _ in 0..50 {
+        gauges = c.get(panel.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        if gauges.contains("pier_host{metric=\"cpu\"}") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(gauges.contains("pier_host{metric=\"cpu\"}") && gauges.contains("pier_host{metric=\"mem_used_pct\"}") && gauges.contains("pier_panel{metric=\"rss_bytes\"}"), "{gauges}");
+    assert!(gauges.trim_end().ends_with("# EOF"));
+    // And the same figures as history, through the API.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let series: Value = c.get(panel.url(&format!("/api/v1/metrics/series?target=host&metric=mem_used_pct&from={}&to={}", now - 600, now + 5))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(series["tier"], "raw", "{series}");
+    assert!(!series["points"].as_array().unwrap().is_empty(), "{series}");
 
     // A JSON log line per request, with method, path, status, latency and request id.
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -91,6 +91,8 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("site_metrics", Access::Read),
     ("foreign_configs", Access::Read),
     ("list_pools", Access::Read),
+    ("metric_series", Access::Read),
+    ("metric_names", Access::Read),
     ("list_access_lists", Access::Read),
     ("pool_health_history", Access::Read),
     ("nginx_status", Access::Read),

@@ -85,7 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sites") view=pages::sites::SitesPage/>
                     <Route path=path!("/sites/:id") view=pages::sites::detail::SiteDetailPage/>
                     <Route path=path!("/certificates") view=pages::certificates::CertificatesPage/>
-                    <Route path=path!("/monitoring") view=|| view! { <pages::upcoming::Upcoming area="monitoring"/> }/>
+                    <Route path=path!("/monitoring") view=pages::monitoring::MonitoringPage/>
                     <Route path=path!("/backups") view=|| view! { <pages::upcoming::Upcoming area="backups"/> }/>
                     <Route path=path!("/users") view=pages::users::UsersPage/>
                     <Route path=path!("/profile") view=pages::profile::ProfilePage/>

@@ -76,8 +76,8 @@ fn token_may_call(path: &str, method: &Method, scope: TokenScope) -> Result<(), 
             Some(Access::Public | Access::SessionOnly) => forbidden("This call needs a signed-in browser session, not an API token."),
         };
     }
-    if !path.starts_with("/api/") {
-        return forbidden("API tokens work on /api/ only.");
+    if !path.starts_with("/api/") && path != "/metrics" {
+        return forbidden("API tokens work on /api/ and /metrics only.");
     }
     if read_only && !matches!(*method, Method::GET | Method::HEAD) {
         return forbidden("This API token is read-only; this call changes something.");

@@ -101,11 +101,55 @@ pub async fn track(axum::extract::State(metrics): axum::extract::State<Arc<Metri
     res
 }
 
-pub async fn scrape(Extension(metrics): Extension<Arc<Metrics>>, axum::extract::State(state): axum::extract::State<app::state::ServerState>) -> Response {
+/// `GET /metrics`: for a scraper on this machine (loopback) or with an administrator's API
+/// token; anyone else is refused. The panel's own series, then the latest figures of the host,
+/// VPSs, containers and sites from the monitoring collectors.
+pub async fn scrape(Extension(metrics): Extension<Arc<Metrics>>, axum::extract::State(state): axum::extract::State<app::state::ServerState>, req: Request) -> Response {
+    let loopback = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().is_some_and(|c| c.0.ip().is_loopback());
+    let admin = req.extensions().get::<app::state::RequestAuth>().and_then(|a| a.actor()).is_some_and(|a| pier_core::actor::policy::may_manage_platform(&a));
+    if !loopback && !admin {
+        let body = pier_proto::ApiError::new(pier_proto::ErrorCode::Forbidden, "Metrics are for a scraper on this machine or an administrator's API token.");
+        return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+    }
     if let Ok(n) = state.core.jobs.queued_count().await {
         metrics.jobs_queued.set(n as i64);
     }
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], metrics.render()).into_response()
+    let mut text = metrics.render();
+    // The registry's text ends with "# EOF" (OpenMetrics); the gauges go before it.
+    if let Some(at) = text.rfind("# EOF") {
+        text.truncate(at);
+    }
+    text.push_str(&gauges(&state.core.monitoring.latest()));
+    text.push_str("# EOF\n");
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
+}
+
+/// `pier_host{metric="cpu"} 12.5`, `pier_vps{vps="12",metric="cpu"} 3`, … — one gauge family
+/// per kind of target, the metric name as a label.
+fn gauges(latest: &[(String, i64, Vec<(String, f64)>)]) -> String {
+    use std::fmt::Write;
+    let label = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    let mut families: std::collections::BTreeMap<&str, String> = Default::default();
+    for (target, _, values) in latest {
+        let (family, id_label) = match target.split_once(':') {
+            Some(("vps", id)) => ("vps", format!("vps=\"{}\",", label(id))),
+            Some(("container", id)) => ("container", format!("container=\"{}\",", label(id))),
+            Some(("site", name)) => ("site", format!("site=\"{}\",", label(name))),
+            None if target == "host" => ("host", String::new()),
+            None if target == "pier" => ("panel", String::new()),
+            _ => continue,
+        };
+        let out = families.entry(family).or_default();
+        for (metric, v) in values {
+            let _ = writeln!(out, "pier_{family}{{{id_label}metric=\"{}\"}} {v}", label(metric));
+        }
+    }
+    let mut text = String::new();
+    for (family, lines) in families {
+        let _ = writeln!(text, "# HELP pier_{family} Latest {family} figures from the monitoring collectors, by metric.\n# TYPE pier_{family} gauge");
+        text.push_str(&lines);
+    }
+    text
 }
 
 #[cfg(test)]
@@ -118,6 +162,19 @@ mod tests {
         assert_eq!(route_label("/pkg/pier.wasm", 200), "/pkg/{file}");
         assert_eq!(route_label("/no/such/page", 404), "unmatched");
         assert_eq!(route_label("/jobs", 200), "/jobs");
+    }
+
+    #[test]
+    fn collector_figures_become_gauges() {
+        let latest = vec![
+            ("host".to_string(), 1, vec![("cpu".to_string(), 12.5), ("disk./.used_pct".to_string(), 40.0)]),
+            ("vps:12".to_string(), 1, vec![("cpu".to_string(), 3.0)]),
+            ("container:abc123".to_string(), 1, vec![("mem_used_bytes".to_string(), 1024.0)]),
+        ];
+        let text = gauges(&latest);
+        for want in ["# TYPE pier_host gauge", "pier_host{metric=\"cpu\"} 12.5", "pier_host{metric=\"disk./.used_pct\"} 40", "pier_vps{vps=\"12\",metric=\"cpu\"} 3", "pier_container{container=\"abc123\",metric=\"mem_used_bytes\"} 1024"] {
+            assert!(text.contains(want), "{want} in\n{text}");
+        }
     }
 
     #[test]

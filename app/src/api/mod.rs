@@ -5,6 +5,7 @@
 
 pub mod compute;
 pub mod containers;
+pub mod monitoring;
 pub mod sites;
 
 use leptos::prelude::*;

@@ -1,6 +1,7 @@
 //! Reusable UI pieces. Pages compose these; none of them calls the server.
 
 pub mod confirm;
+pub mod chart;
 pub mod empty;
 pub mod error_box;
 pub mod form;

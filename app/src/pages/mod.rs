@@ -6,6 +6,7 @@ pub mod hosts;
 pub mod images;
 pub mod jobs;
 pub mod login;
+pub mod monitoring;
 pub mod not_found;
 pub mod overview;
 pub mod plans;

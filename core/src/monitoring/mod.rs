@@ -38,6 +38,8 @@ pub struct Monitoring {
     /// the interval) and who owns it (the audience of its live samples).
     seen: Arc<Mutex<HashMap<String, i64>>>,
     owners: Arc<Mutex<HashMap<String, Option<i64>>>>,
+    /// Each target's latest samples (for Prometheus).
+    latest: Arc<Mutex<HashMap<String, (i64, Vec<(String, f64)>)>>>,
 }
 
 fn now_s() -> i64 {
@@ -48,7 +50,7 @@ impl Monitoring {
     pub fn new(db: DatabaseConnection, bus: EventBus, config: &crate::config::MonitoringConfig) -> Self {
         let keep = [i64::from(config.keep_raw_hours) * 3600, i64::from(config.keep_1m_days) * 86_400, i64::from(config.keep_10m_days) * 86_400, i64::from(config.keep_1h_days) * 86_400];
         let store = Store::new(db.clone(), rollup::tiers(config.interval_s as i64, keep));
-        Self { db, bus, store, interval: Duration::from_secs(config.interval_s.max(1)), seen: Default::default(), owners: Default::default() }
+        Self { db, bus, store, interval: Duration::from_secs(config.interval_s.max(1)), seen: Default::default(), owners: Default::default(), latest: Default::default() }
     }
 
     pub fn store(&self) -> &Store {
@@ -66,12 +68,20 @@ impl Monitoring {
         }
         self.seen.lock().expect("not poisoned").insert(target.to_string(), t);
         self.store.append(target, t, &values).await?;
+        self.latest.lock().expect("not poisoned").insert(target.to_string(), (t, values.clone()));
         let audience = self.audience_of(target).await;
         if let Ok(topic) = Topic::new(metrics_topic(target)) {
             let live = LiveSamples { target: target.to_string(), t, values };
             self.bus.publish(&[topic], audience, serde_json::to_value(live).expect("json"));
         }
         Ok(())
+    }
+
+    /// Every target's latest samples, by target name.
+    pub fn latest(&self) -> Vec<(String, i64, Vec<(String, f64)>)> {
+        let mut out: Vec<_> = self.latest.lock().expect("not poisoned").iter().map(|(k, (t, v))| (k.clone(), *t, v.clone())).collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
     }
 
     /// Whether `target` is due for a sample at `t` (streams faster than the interval are thinned).
@@ -144,6 +154,7 @@ impl Monitoring {
                 self.store.forget(&target).await?;
                 self.seen.lock().expect("not poisoned").remove(&target);
                 self.owners.lock().expect("not poisoned").remove(&target);
+                self.latest.lock().expect("not poisoned").remove(&target);
                 forgotten += 1;
             }
         }

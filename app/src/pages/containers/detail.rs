@@ -20,6 +20,7 @@ use pier_proto::ApiError;
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Overview,
+    Metrics,
     Logs,
     Terminal,
     Files,
@@ -28,10 +29,11 @@ enum Tab {
 }
 
 impl Tab {
-    const ALL: [Tab; 6] = [Tab::Overview, Tab::Logs, Tab::Terminal, Tab::Files, Tab::Startup, Tab::Settings];
+    const ALL: [Tab; 7] = [Tab::Overview, Tab::Metrics, Tab::Logs, Tab::Terminal, Tab::Files, Tab::Startup, Tab::Settings];
     fn label(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
+            Tab::Metrics => "Metrics",
             Tab::Logs => "Logs",
             Tab::Terminal => "Terminal",
             Tab::Files => "Files",
@@ -91,6 +93,7 @@ fn Detail(c: ContainerView, tab: RwSignal<Tab>, reload: Callback<()>) -> impl In
                 let frame = |what: &str, title: &str| view! { <iframe class="console-frame" title=title.to_string() src=format!("/containers/{}/{what}", c.id)></iframe> }.into_any();
                 match tab.get() {
                     Tab::Overview => view! { <Overview c=c.clone() reload/> }.into_any(),
+                    Tab::Metrics => view! { <crate::components::chart::MetricsPanel target=format!("container:{}", &c.id[..c.id.len().min(12)]) charts=crate::pages::monitoring::GUEST_CHARTS.to_vec()/> }.into_any(),
                     Tab::Logs => frame("logs", "Container logs"),
                     Tab::Terminal => frame("terminal", "Container terminal"),
                     Tab::Files => frame("files", "Container files"),

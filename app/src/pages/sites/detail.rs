@@ -76,6 +76,8 @@ fn SiteDetail(site: SiteView, reload: Callback<()>) -> impl IntoView {
         }}
         <Versions id reload/>
         <Traffic id/>
+        <h2>"History"</h2>
+        <crate::components::chart::MetricsPanel target=format!("site:{}", site.name) charts=crate::pages::monitoring::SITE_CHARTS.to_vec()/>
         <ConfirmDialog open=confirm_open title=format!("Delete {name}?") message="nginx stops serving it at once; its history goes with it."
             confirm_text=name.clone() action_label="Delete site" on_confirm=remove/>
     }

@@ -22,16 +22,18 @@ use pier_proto::ApiError;
 enum Tab {
     Overview,
     Console,
+    Metrics,
     Snapshots,
     Settings,
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [Tab::Overview, Tab::Console, Tab::Snapshots, Tab::Settings];
+    const ALL: [Tab; 5] = [Tab::Overview, Tab::Console, Tab::Metrics, Tab::Snapshots, Tab::Settings];
     fn label(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
             Tab::Console => "Console",
+            Tab::Metrics => "Metrics",
             Tab::Snapshots => "Snapshots",
             Tab::Settings => "Settings",
         }
@@ -88,6 +90,7 @@ fn Detail(vps: VpsView, stats: Option<VpsStats>, feed: JobFeed, tab: RwSignal<Ta
             move || match tab.get() {
                 Tab::Overview => view! { <Overview vps=v.clone() live/> }.into_any(),
                 Tab::Console => view! { <super::console::ConsolePanel id=v.id live/> }.into_any(),
+                Tab::Metrics => view! { <crate::components::chart::MetricsPanel target=format!("vps:{}", v.id) charts=crate::pages::monitoring::GUEST_CHARTS.to_vec()/> }.into_any(),
                 Tab::Snapshots => view! { <Snapshots vps=v.clone() feed/> }.into_any(),
                 Tab::Settings => view! { <Settings vps=v.clone() reload/> }.into_any(),
             }

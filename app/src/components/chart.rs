@@ -87,14 +87,19 @@ const LEFT: f64 = 0.0;
 
 /// A y-axis top above `max`: 1, 2 or 5 times a power of ten (100 for percentages).
 fn nice_top(max: f64, unit: Unit) -> f64 {
-    if unit == Unit::Percent && max <= 100.0 {
-        return 100.0;
-    }
     if max <= 0.0 {
         return 1.0;
     }
     let p = 10f64.powf(max.log10().floor());
-    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|v| *v >= max).unwrap_or(10.0 * p)
+    let top = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|v| *v >= max).unwrap_or(10.0 * p);
+    // A percentage never needs more than 100 (small ones are scaled up to be seen).
+    if unit == Unit::Percent { top.min(100.0) } else { top }
+}
+
+/// An axis label: the time of day for a range within a day, the date beyond.
+fn axis_label(t: i64, span: i64) -> String {
+    let full = crate::format::when(t);
+    if span <= 86_400 { full.get(11..16).unwrap_or(&full).to_string() } else { full.get(..10).unwrap_or(&full).to_string() }
 }
 
 /// Runs of points without a gap longer than `gap` seconds.
@@ -130,6 +135,10 @@ fn Chart(spec: ChartSpec, points: Signal<Vec<Point>>, from: Signal<i64>, to: Sig
             line.push('M');
             for p in run {
                 line.push_str(&format!("{:.1},{:.1} ", x(p.t), y(p.avg)));
+            }
+            // A lone point is drawn as a short dash.
+            if let [p] = run {
+                line.push_str(&format!("{:.1},{:.1} ", x(p.t) - 2.0, y(p.avg)));
             }
             if run.iter().any(|p| p.max > p.min) {
                 band.push('M');
@@ -180,9 +189,9 @@ fn Chart(spec: ChartSpec, points: Signal<Vec<Point>>, from: Signal<i64>, to: Sig
                 })}
             </svg>
             <div class="chart-axis">
-                <span>{move || crate::format::when(from.get())}</span>
+                <span>{move || axis_label(from.get(), to.get() - from.get())}</span>
                 <span>{move || format!("top {}", spec.unit.format(geometry().2))}</span>
-                <span>{move || crate::format::when(to.get())}</span>
+                <span>{move || axis_label(to.get(), to.get() - from.get())}</span>
             </div>
         </figure>
     }
@@ -314,7 +323,10 @@ mod tests {
         assert_eq!(Unit::Percent.format(12.345), "12.3 %");
         assert_eq!(Unit::Bytes.format(1536.0), "1.5 KiB");
         assert_eq!(Unit::BytesPerSecond.format(3.0 * 1024.0 * 1024.0), "3.0 MiB/s");
-        assert_eq!(nice_top(37.0, Unit::Percent), 100.0);
+        assert_eq!(nice_top(37.0, Unit::Percent), 50.0);
+        assert_eq!(nice_top(97.0, Unit::Percent), 100.0);
+        assert_eq!(axis_label(1_795_000_000, 3_600), "11:06");
+        assert_eq!(axis_label(1_795_000_000, 7 * 86_400), "2026-11-18");
         assert_eq!(nice_top(3_700.0, Unit::Bytes), 5_000.0);
         assert_eq!(nice_top(0.0, Unit::Plain), 1.0);
         let p = |t| Point { t, avg: 1.0, min: 1.0, max: 1.0 };

@@ -40,6 +40,14 @@ pub fn PoolsCard(on_change: Callback<()>) -> impl IntoView {
             version.update(|v| *v += 1);
         }
     });
+    // A checked member not judged yet (a pool just made): read again shortly, so the badge
+    // never waits on an event that may have gone out before this page subscribed.
+    Effect::new(move |_| {
+        let waiting = pools.get().and_then(Result::ok).is_some_and(|l| l.iter().any(|p| p.health.is_some() && p.members.iter().any(|m| m.up.is_none())));
+        if waiting {
+            set_timeout(move || { version.try_update(|v| *v += 1); }, std::time::Duration::from_millis(1500));
+        }
+    });
     let remove = move |p: PoolView| toasts.act(delete_pool(p.id), move |_| format!("Deleted pool {}.", p.spec.name), reload);
     // The pool being edited (None: a new one), and the health history on show.
     let editing = RwSignal::new(None::<PoolView>);

@@ -1,0 +1,56 @@
+// Monitoring as a person sees it: the host's charts fill in and grow live (a sample a second
+// here) without a reload, the hover read-out names a time and a value, a longer range is drawn
+// from coarser points, and a user without staff rights is pointed at their own resources.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPanel, launchBrowser, openPage, login, until } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+const points = async (chart) => Number(await chart.getAttribute('data-points'));
+
+test('host charts fill in live, read out on hover, and change range', async () => {
+  const panel = await startPanel({ env: { PIER_MONITOR_INTERVAL: '1' } });
+  try {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
+    await login(page, panel.base, { next: '/monitoring' });
+    await page.getByRole('heading', { name: 'This machine' }).waitFor();
+    const cpu = page.locator('figure.chart[data-metric="cpu"]').first();
+    await cpu.waitFor();
+    // Samples arrive over the live socket: the point count grows with no reload.
+    await until(async () => (await points(cpu)) >= 2, 'CPU samples drawn', 20_000);
+    const before = await points(cpu);
+    await until(async () => (await points(cpu)) >= before + 2, 'the chart growing live', 20_000);
+    const mem = page.locator('figure.chart[data-metric="mem_used_pct"]');
+    assert.match(await mem.locator('.chart-value').innerText(), /^\d+\.\d %$/);
+    // Hover: the read-out names the time and the value under the pointer.
+    const box = await mem.locator('svg').boundingBox();
+    await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
+    await until(async () => /UTC · \d+\.\d % \(min/.test(await mem.locator('.chart-value').innerText()), 'the hover read-out');
+    // A day: drawn from 1-minute points (none closed yet in a fresh panel), without errors.
+    const host = page.locator('.metrics-panel').first();
+    await host.getByRole('button', { name: '24 h' }).click();
+    await until(async () => (await host.getByRole('button', { name: '24 h' }).getAttribute('aria-pressed')) === 'true', 'the range chosen');
+    await host.getByRole('button', { name: '1 h' }).click();
+    await until(async () => (await points(page.locator('figure.chart[data-metric="cpu"]').first())) >= 2, 'back to raw samples');
+    assert.equal(page.errors.length, 0, page.errors.join('\n'));
+
+    // A user without staff rights sees where their own figures are, not the machine's.
+    const admin = page;
+    await admin.goto(panel.base + '/users');
+    await admin.getByLabel('Username', { exact: true }).fill('ulla');
+    await admin.getByLabel('Email', { exact: true }).fill('ulla@example.com');
+    await admin.getByLabel('Initial password').fill('a long enough password');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    await admin.locator('.toast', { hasText: 'Created ulla (user).' }).waitFor();
+    const user = await openPage(browser, { viewport: { width: 390, height: 800 } });
+    await login(user, panel.base, { username: 'ulla', password: 'a long enough password', next: '/monitoring' });
+    await user.getByText('has its charts on its own page').waitFor();
+    assert.equal(await user.locator('figure.chart').count(), 0);
+  } finally {
+    await panel.stop();
+  }
+});

@@ -150,6 +150,12 @@ tests() {
       rm -f "$policy"
     fi
   fi
+  # The SMTP sink the alert tests send mail to (design.md §5): aiosmtpd in a venv of its own.
+  if [ ! -x /opt/pier-smtp-sink/bin/aiosmtpd ]; then
+    apt_install python3-venv
+    log "python3 -m venv /opt/pier-smtp-sink; pip install aiosmtpd"
+    python3 -m venv /opt/pier-smtp-sink && /opt/pier-smtp-sink/bin/pip install -q aiosmtpd
+  fi
   if [ ! -x "$here/end2end/node_modules/.bin/playwright-core" ] && [ ! -d "$here/end2end/node_modules/playwright-core" ]; then
     log "npm ci (end2end)"
     (cd "$here/end2end" && npm ci --silent --no-audit --no-fund)

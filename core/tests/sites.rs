@@ -127,6 +127,10 @@ impl Drop for Setup {
 
 async fn setup(adjust: impl FnOnce(&mut pier_core::config::Config)) -> Setup {
     let dir = tempfile::tempdir().unwrap();
+    // A private data dir, as a careful admin (and Node's mkdtemp) makes it: nginx's workers must
+    // still reach the challenge and password files under it.
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::set_permissions(dir.path().join("data"), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     let (core, stop) = common::running_core_with(dir.path(), |c| {
         c.nginx.listen_address = Some("127.0.0.1".into());
         c.nginx.foreign_dirs = vec![];

@@ -45,12 +45,21 @@ const RELOAD_WAIT: Duration = Duration::from_secs(5);
 pub struct Nginx {
     binary: String,
     prefix: PathBuf,
+    /// The panel's own folder the prefix lives in (its data dir): folders from there down to the
+    /// prefix are opened to nginx's workers' group (see `allow_traversal`).
+    private_root: Option<PathBuf>,
 }
 
 impl Nginx {
     /// `prefix` must be absolute (it is written into the configuration).
     pub fn new(binary: impl Into<String>, prefix: impl Into<PathBuf>) -> Self {
-        Self { binary: binary.into(), prefix: prefix.into() }
+        Self { binary: binary.into(), prefix: prefix.into(), private_root: None }
+    }
+
+    /// Names the panel's folder that holds the prefix (see `allow_traversal`).
+    pub fn within(mut self, root: impl Into<PathBuf>) -> Self {
+        self.private_root = Some(root.into());
+        self
     }
 
     pub fn prefix(&self) -> &Path {
@@ -131,6 +140,7 @@ impl Nginx {
         for d in ["versions", "logs", "run", "tmp"] {
             tokio::fs::create_dir_all(self.prefix.join(d)).await?;
         }
+        allow_traversal(&self.prefix, self.private_root.as_deref())?;
         let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
         let version = format!("v{stamp}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let dir = self.prefix.join("versions").join(&version);
@@ -363,6 +373,28 @@ async fn restrict_password_files(dir: &Path) -> Result<(), WebError> {
     tokio::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750)).await?;
     if let Some(gid) = gid {
         std::os::unix::fs::chown(dir, None, Some(gid))?;
+    }
+    Ok(())
+}
+
+/// nginx's workers (an unprivileged user when the panel runs as root) read the ACME challenge
+/// files and the password files under the prefix, and write its temp folders: the prefix and
+/// the panel's folders above it (up to the data dir, `root`) that others may not pass through
+/// are given to the workers' group with the "search" bit (`g+x`: pass through, not list), so a
+/// data dir made 0700 does not answer every ACME challenge with 403 — and stays closed to other
+/// local users. Folders above the data dir are not touched.
+fn allow_traversal(prefix: &Path, root: Option<&Path>) -> Result<(), WebError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Some((_, gid)) = worker_account() else { return Ok(()) };
+    let me = std::fs::metadata("/proc/self")?.uid();
+    let inside = |d: &Path| root.map_or(d == prefix, |r| d.starts_with(r));
+    for dir in prefix.ancestors().filter(|d| d.parent().is_some() && inside(d)) {
+        let meta = std::fs::metadata(dir)?;
+        let open = meta.mode() & 0o001 != 0 || (meta.gid() == gid && meta.mode() & 0o010 != 0);
+        if meta.uid() == me && !open {
+            std::os::unix::fs::chown(dir, None, Some(gid))?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode((meta.mode() & 0o7777) | 0o010))?;
+        }
     }
     Ok(())
 }

@@ -94,7 +94,15 @@ pub struct Sites {
 
 impl Sites {
     pub fn new(db: DatabaseConnection, audit: Audit, bus: EventBus, secrets: crate::secrets::SecretBox, config: SitesConfig) -> Self {
-        let nginx = config.nginx_binary.as_ref().map(|b| Nginx::new(b.clone(), config.prefix.clone()));
+        // The data dir (where certificates live) is the panel's folder around the prefix.
+        let data_dir = config.certs_dir.parent().map(std::path::Path::to_path_buf);
+        let nginx = config.nginx_binary.as_ref().map(|b| {
+            let n = Nginx::new(b.clone(), config.prefix.clone());
+            match &data_dir {
+                Some(d) => n.within(d.clone()),
+                None => n,
+            }
+        });
         Self { db, audit, bus, config: Arc::new(config), secrets, nginx, apply_lock: Default::default(), health: Default::default(), checkers: Default::default() }
     }
 

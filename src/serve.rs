@@ -60,6 +60,8 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     // Monitoring: the collectors, the history flush and its retention.
     let _monitoring = pier_core::monitoring::collectors::spawn(&core.monitoring, &core);
     let monitoring = core.monitoring.clone();
+    // Alert rules and events every 10 s, and the notifications they send.
+    let _alerts = core.alerts.spawn(core.monitoring.clone(), core.sites.clone());
 
     if !site_dir.join("pkg").is_dir() {
         tracing::warn!(site = %site_dir.display(), "browser assets not found: build them with `cargo leptos build --release` or set PIER_SITE_DIR");

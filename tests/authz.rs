@@ -52,6 +52,9 @@ struct World {
     cert: i64,
     /// The access list protecting the fixture site (deleting it is a conflict).
     access_list: i64,
+    /// An alert rule that fires on the host at once, and its alert (about the platform).
+    alert_rule: i64,
+    alert: i64,
     n: u32,
 }
 
@@ -252,6 +255,22 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:save_pool", body: |w, _| json!({"id": null, "pool": {"spec": {"name": format!("p{}", w.n), "method": {"kind": "round_robin"}, "members": []}}}), allowed: ADMIN },
         Row { endpoint: "fn:delete_pool", body: |w, _| json!({"id": w.site_pool}), allowed: ADMIN },
         Row { endpoint: "fn:list_access_lists", body: none, allowed: STAFF },
+        // Alerts: staff read rules, admins change them; everyone lists the alerts they may see
+        // (the fixture's is the platform's: staff acknowledge it); notifications and channels
+        // are each person's own; the mail server is the administrators'.
+        Row { endpoint: "fn:list_alert_rules", body: none, allowed: STAFF },
+        Row { endpoint: "fn:save_alert_rule", body: |_, _| json!({"id": null, "rule": {"name": "x", "metric": "cpu", "scope": {"kind": "host"}, "condition": "above", "threshold": 1.0, "for_s": 0, "channels": []}}), allowed: ADMIN },
+        Row { endpoint: "fn:list_alerts", body: |_, _| json!({"query": {}}), allowed: ALL },
+        Row { endpoint: "fn:acknowledge_alert", body: |w, _| json!({"id": w.alert}), allowed: STAFF },
+        Row { endpoint: "fn:notifications", body: |_, _| json!({"limit": 10}), allowed: ALL },
+        Row { endpoint: "fn:unread_notifications", body: none, allowed: ALL },
+        Row { endpoint: "fn:mark_notifications_read", body: |_, _| json!({"up_to": null}), allowed: ALL },
+        Row { endpoint: "fn:channel_settings", body: none, allowed: ALL },
+        Row { endpoint: "fn:save_channel_settings", body: |_, _| json!({"settings": {"email": false, "webhook_url": "ftp://nope"}}), allowed: ALL },
+        Row { endpoint: "fn:smtp_settings", body: none, allowed: ADMIN },
+        Row { endpoint: "fn:save_smtp_settings", body: |_, _| json!({"settings": {"host": "127.0.0.1", "port": 25, "security": "none", "username": null, "from": "not an address"}}), allowed: ADMIN },
+        Row { endpoint: "fn:send_test_mail", body: |_, _| json!({"to": "not an address"}), allowed: ADMIN },
+        Row { endpoint: "fn:delete_alert_rule", body: |w, _| json!({"id": w.alert_rule}), allowed: ADMIN },
         // Monitoring: the platform's figures are for staff; a VPS's for whoever may read the VPS
         // (its owner — the admin here — support and billing).
         Row { endpoint: "fn:metric_series", body: |_, _| json!({"query": {"target": "host", "metric": "cpu", "from": 0, "to": 3600}}), allowed: STAFF },
@@ -430,6 +449,8 @@ struct Fixtures {
     site_pool: i64,
     cert: i64,
     access_list: i64,
+    alert_rule: i64,
+    alert: i64,
 }
 
 /// A self-signed certificate for `authz.test` and its key (PEM), made with openssl.
@@ -448,6 +469,21 @@ fn self_signed() -> (String, String) {
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A rule that holds at once on the host (CPU above -1) and the alert it fires (the panel
+/// samples the host and evaluates rules every 10 s).
+async fn alert_fixtures(panel: &Panel, admin: &reqwest::Client) -> (i64, i64) {
+    let rule = post(admin, panel, "save_alert_rule", json!({"id": null, "rule": {"name": "always", "metric": "cpu", "scope": {"kind": "host"}, "condition": "above", "threshold": -1.0, "for_s": 0, "severity": "info", "channels": ["in_app"]}})).await;
+    let id = rule["id"].as_i64().unwrap();
+    for _ in 0..300 {
+        let alerts = post(admin, panel, "list_alerts", json!({"query": {}})).await;
+        if let Some(a) = alerts.as_array().unwrap().iter().find(|a| a["rule_id"] == id) {
+            return (id, a["id"].as_i64().unwrap());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the fixture rule did not fire");
 }
 
 /// The sites fixtures: a pool, an uploaded certificate, an access list, and a site using all three.
@@ -503,7 +539,10 @@ async fn fixtures(panel: &Panel, admin: &reqwest::Client) -> Fixtures {
     pier_docker::test_images::build();
     let made = post(admin, panel, "create_container", json!({"container": container_request("admins")})).await;
     let (site, site_pool, cert, access_list) = site_fixtures(panel, admin).await;
+    let (alert_rule, alert) = alert_fixtures(panel, admin).await;
     Fixtures {
+        alert_rule,
+        alert,
         site,
         site_pool,
         cert,
@@ -547,6 +586,8 @@ async fn world(panel: &Panel, admin: &reqwest::Client, f: &Fixtures, n: &Counter
         site_pool: f.site_pool,
         cert: f.cert,
         access_list: f.access_list,
+        alert_rule: f.alert_rule,
+        alert: f.alert,
         n,
         admins_job: panel.start_worker_test(admin, 600, 100).await,
         victim: panel.create_user(admin, &victim_name, "user", PASSWORD).await,

@@ -86,6 +86,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sites/:id") view=pages::sites::detail::SiteDetailPage/>
                     <Route path=path!("/certificates") view=pages::certificates::CertificatesPage/>
                     <Route path=path!("/monitoring") view=pages::monitoring::MonitoringPage/>
+                    <Route path=path!("/alerts") view=pages::alerts::AlertsPage/>
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
                     <Route path=path!("/backups") view=|| view! { <pages::upcoming::Upcoming area="backups"/> }/>
                     <Route path=path!("/users") view=pages::users::UsersPage/>
                     <Route path=path!("/profile") view=pages::profile::ProfilePage/>

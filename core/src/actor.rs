@@ -75,7 +75,7 @@ pub mod policy {
     pub fn may_subscribe(actor: &Actor, topic: &Topic) -> Result<(), String> {
         match topic.family() {
             // Everyone may follow jobs, VPSs and containers; they only receive their own unless staff.
-            "jobs" | "job" | "vps" | "containers" | "container" | "metrics_vps" | "metrics_container" => Ok(()),
+            "jobs" | "job" | "vps" | "containers" | "container" | "metrics_vps" | "metrics_container" | "alerts" | "notifications" => Ok(()),
             other => match actor.role() {
                 None | Some(Role::Admin | Role::Support) => Ok(()),
                 _ => Err(format!("topic family {other:?} is not available to this account")),

@@ -4,6 +4,7 @@
 //! binary) authenticate, call one service method with an `Actor`, and map the error.
 
 pub mod accounts;
+pub mod alerts;
 pub mod actor;
 pub mod audit;
 pub mod compute;
@@ -46,6 +47,7 @@ pub struct Core {
     pub containers: containers::Containers,
     pub sites: sites::Sites,
     pub monitoring: monitoring::Monitoring,
+    pub alerts: alerts::Alerts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,8 +102,9 @@ impl Core {
         let jobs = Jobs::new(db.clone(), bus.clone(), registry, Duration::from_secs(config.jobs.lease_seconds), config.is_sqlite());
         let sessions = sessions::DbSessionStore::new(db.clone());
         let settings = settings::Settings::new(db.clone());
+        let alerts = alerts::Alerts::new(db.clone(), audit.clone(), bus.clone(), secrets.clone(), settings.clone(), config.monitoring.interval_s);
         let accounts = accounts::Accounts::new(db.clone(), audit.clone(), sessions.clone(), secrets, settings.clone());
         let monitoring = monitoring::Monitoring::new(db.clone(), bus.clone(), &config.monitoring);
-        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute, containers, sites, monitoring }
+        Core { config: Arc::new(config), db, bus, jobs, health, audit, accounts, sessions, settings, compute, containers, sites, monitoring, alerts }
     }
 }

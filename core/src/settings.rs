@@ -31,6 +31,24 @@ impl Settings {
         Ok(())
     }
 
+    /// A stored value under `key` (`None` when never stored).
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, DbErr> {
+        match setting::Entity::find_by_id(key.to_string()).one(&self.db).await? {
+            Some(row) => serde_json::from_str(&row.value).map(Some).map_err(|e| DbErr::Custom(format!("setting {key}: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores `value` under `key` (not cached: for values read rarely).
+    pub async fn put_json<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), DbErr> {
+        let value = serde_json::to_string(value).map_err(|e| DbErr::Custom(e.to_string()))?;
+        setting::Entity::insert(setting::ActiveModel { key: Set(key.into()), value: Set(value), updated_at: Set(time::OffsetDateTime::now_utc()) })
+            .on_conflict(OnConflict::column(setting::Column::Key).update_columns([setting::Column::Value, setting::Column::UpdatedAt]).to_owned())
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     pub fn security(&self) -> SecurityPolicy {
         self.security.read().expect("settings lock").clone()
     }

@@ -16,6 +16,7 @@ mod m20261202_000010_container_scripts;
 mod m20261202_000011_sites;
 mod m20261202_000012_access_lists;
 mod m20261202_000013_metrics;
+mod m20261202_000014_alerts;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_sites::Migration),
             Box::new(m20261202_000012_access_lists::Migration),
             Box::new(m20261202_000013_metrics::Migration),
+            Box::new(m20261202_000014_alerts::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 //! (validators), so a form shows the same error the server would give.
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod compute;
 pub mod certificates;

@@ -3,6 +3,7 @@
 //! Arguments travel as JSON (not the default URL form): job parameters are nested JSON values.
 //! Endpoints are named (`/api/fn/<name>`) so scripts and tests have stable URLs.
 
+pub mod alerts;
 pub mod compute;
 pub mod containers;
 pub mod monitoring;

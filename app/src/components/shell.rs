@@ -72,6 +72,7 @@ const NAV: &[(&str, &[NavItem])] = &[
         "Operations",
         &[
             NavItem { href: "/monitoring", label: "Monitoring", icon: "monitoring", in_bottom_bar: false, audience: Audience::Everyone },
+            NavItem { href: "/alerts", label: "Alerts", icon: "monitoring", in_bottom_bar: false, audience: Audience::Everyone },
             NavItem { href: "/backups", label: "Backups", icon: "backups", in_bottom_bar: false, audience: Audience::Everyone },
             NavItem { href: "/jobs", label: "Jobs", icon: "jobs", in_bottom_bar: true, audience: Audience::Everyone },
         ],
@@ -120,6 +121,25 @@ fn NavLinks(role: Role, #[prop(optional)] on_navigate: Option<Callback<()>>) -> 
         .collect_view()
 }
 
+/// The unread count of the person's notifications, live; a link to them.
+#[component]
+fn NotificationBell() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let unread = Resource::new(move || version.get(), |_| crate::api::alerts::unread_notifications());
+    crate::live::use_live(pier_proto::live::Topic::new("notifications").expect("topic"), move |_| version.update(|v| *v += 1));
+    view! {
+        <A href="/notifications" attr:class="bell" attr:title="Notifications">
+            <span aria-hidden="true">"🔔"</span>
+            <Transition fallback=|| ()>
+                {move || unread.get().and_then(Result::ok).map(|n| view! {
+                    <span class="bell-count" data-unread=n.to_string()>{if n > 0 { n.to_string() } else { String::new() }}</span>
+                    <span class="sr-only">{format!("{n} unread notifications")}</span>
+                })}
+            </Transition>
+        </A>
+    }
+}
+
 #[component]
 fn UserMenu(user: UserView) -> impl IntoView {
     let sign_out = move |_| {
@@ -130,6 +150,7 @@ fn UserMenu(user: UserView) -> impl IntoView {
         });
     };
     view! {
+        <NotificationBell/>
         <A href="/profile" attr:class="user-chip" attr:title="Your profile and sessions" attr:data-role=user.role.as_str()>
             <span class="user-name">{user.username.clone()}</span>
             <span class="badge">{user.role.as_str()}</span>

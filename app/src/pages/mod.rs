@@ -1,3 +1,4 @@
+pub mod alerts;
 pub mod audit;
 pub mod certificates;
 pub mod containers;
@@ -8,6 +9,7 @@ pub mod jobs;
 pub mod login;
 pub mod monitoring;
 pub mod not_found;
+pub mod notifications;
 pub mod overview;
 pub mod plans;
 pub mod profile;

@@ -2,6 +2,8 @@
 
 pub mod access_list;
 pub mod acme_account;
+pub mod alert;
+pub mod alert_rule;
 pub mod api_token;
 pub mod audit;
 pub mod certificate;
@@ -17,6 +19,8 @@ pub mod ip_pool;
 pub mod job;
 pub mod metric_chunk;
 pub mod metric_series;
+pub mod notification;
+pub mod notification_channel;
 pub mod password_reset;
 pub mod plan;
 pub mod pool;
@@ -29,3 +33,4 @@ pub mod site_version;
 pub mod ssh_key;
 pub mod user;
 pub mod vps;
+pub mod webhook_delivery;

@@ -110,6 +110,11 @@ impl Sites {
         self.nginx.as_ref().ok_or_else(|| SitesError::Unavailable("nginx is disabled in the configuration (nginx.enabled = false).".into()))
     }
 
+    /// Whether nginx runs under Pier's prefix (`None` when Pier does not manage nginx).
+    pub fn nginx_running(&self) -> Option<bool> {
+        self.nginx.as_ref().map(|n| n.running_pid().is_some())
+    }
+
     /// The folder ACME HTTP-01 challenge files go to (served by every site's plain server).
     pub fn acme_root(&self) -> PathBuf {
         self.config.prefix.join("acme")

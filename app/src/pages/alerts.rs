@@ -106,6 +106,7 @@ fn RulesCard(admin: bool) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let reload = Callback::new(move |_| version.update(|v| *v += 1));
     let rules = Resource::new(move || version.get(), |_| list_alert_rules());
+    let editing = RwSignal::new(None::<RuleView>);
     let remove = move |r: RuleView| toasts.act(delete_alert_rule(r.id), move |_| format!("Deleted rule {}.", r.rule.name), reload);
     let toggle = move |r: RuleView| {
         let enabled = !r.rule.enabled;
@@ -122,7 +123,7 @@ fn RulesCard(admin: bool) -> impl IntoView {
                             <thead><tr><th scope="col">"Rule"</th><th scope="col">"Condition"</th><th scope="col">"Severity"</th><th scope="col">"Channels"</th><th scope="col"></th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|r| {
-                                    let (t, d) = (r.clone(), r.clone());
+                                    let (t, d, e) = (r.clone(), r.clone(), r.clone());
                                     view! {
                                         <tr data-rule=r.rule.name.clone() data-enabled=r.rule.enabled.to_string()>
                                             <td><strong>{r.rule.name.clone()}</strong>{r.is_default.then(|| view! { " "<span class="badge">"default"</span> })}</td>
@@ -130,6 +131,7 @@ fn RulesCard(admin: bool) -> impl IntoView {
                                             <td>{r.rule.severity.as_str()}</td>
                                             <td>{r.rule.channels.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")}</td>
                                             <td class="row-actions">{admin.then(|| view! {
+                                                <button type="button" class="button small" aria-label=format!("Edit rule {}", r.rule.name) on:click=move |_| editing.set(Some(e.clone()))>"Edit"</button>
                                                 <button type="button" class="button small" on:click=move |_| toggle(t.clone())>{if r.rule.enabled { "Turn off" } else { "Turn on" }}</button>
                                                 <button type="button" class="button small danger" aria-label=format!("Delete rule {}", r.rule.name) on:click=move |_| remove(d.clone())>"Delete"</button>
                                             })}</td>
@@ -141,13 +143,13 @@ fn RulesCard(admin: bool) -> impl IntoView {
                     }.into_any(),
                 })}
             </Transition>
-            {admin.then(|| view! { <RuleForm on_saved=reload/> })}
+            {admin.then(|| view! { <RuleForm editing on_saved=reload/> })}
         </section>
     }
 }
 
 #[component]
-fn RuleForm(on_saved: Callback<()>) -> impl IntoView {
+fn RuleForm(editing: RwSignal<Option<RuleView>>, on_saved: Callback<()>) -> impl IntoView {
     let toasts = use_toasts();
     let name = RwSignal::new(String::new());
     let metric = RwSignal::new(String::from("cpu"));
@@ -160,6 +162,32 @@ fn RuleForm(on_saved: Callback<()>) -> impl IntoView {
     let email = RwSignal::new(true);
     let webhook = RwSignal::new(true);
     let error = RwSignal::new(None::<ApiError>);
+    // Editing a rule fills the form with it.
+    Effect::new(move |_| {
+        if let Some(r) = editing.get() {
+            let r = r.rule;
+            name.set(r.name.clone());
+            metric.set(r.metric.clone());
+            let (kind, id) = match &r.scope {
+                Scope::Host => ("host", String::new()),
+                Scope::Pier => ("pier", String::new()),
+                Scope::AllVps => ("all_vps", String::new()),
+                Scope::UserVps { user_id } => ("user_vps", user_id.to_string()),
+                Scope::Vps { id } => ("vps", id.to_string()),
+                Scope::Container { id } => ("container", id.clone()),
+                Scope::Site { name } => ("site", name.clone()),
+            };
+            scope.set(kind.into());
+            scope_id.set(id);
+            condition.set(if r.condition == Condition::Below { "below" } else { "above" }.into());
+            threshold.set(r.threshold.to_string());
+            for_s.set(r.for_s.to_string());
+            severity.set(r.severity.as_str().into());
+            email.set(r.channels.contains(&Channel::Email));
+            webhook.set(r.channels.contains(&Channel::Webhook));
+            error.set(None);
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let parsed = (|| {
@@ -190,7 +218,7 @@ fn RuleForm(on_saved: Callback<()>) -> impl IntoView {
                 for_s: for_s.get_untracked().trim().parse().map_err(|_| ApiError::invalid("for_s", "\"For\" is a whole number of seconds."))?,
                 severity: Severity::parse(&severity.get_untracked()),
                 channels,
-                enabled: true,
+                enabled: editing.get_untracked().is_none_or(|r| r.rule.enabled),
             };
             rule.validate().map(|_| rule)
         })();
@@ -199,11 +227,13 @@ fn RuleForm(on_saved: Callback<()>) -> impl IntoView {
             Err(e) => return error.set(Some(e)),
         };
         error.set(None);
+        let id = editing.get_untracked().map(|r| r.id);
         spawn_local(async move {
-            match save_alert_rule(None, rule).await {
+            match save_alert_rule(id, rule).await {
                 Ok(r) => {
-                    toasts.success(format!("Rule {} is on.", r.rule.name));
+                    toasts.success(format!("Rule {} is saved.", r.rule.name));
                     name.set(String::new());
+                    editing.set(None);
                     let _ = on_saved.try_run(());
                 }
                 Err(e) => error.set(Some(e)),
@@ -219,7 +249,7 @@ fn RuleForm(on_saved: Callback<()>) -> impl IntoView {
         </div>
     };
     view! {
-        <h3>"New rule"</h3>
+        <h3>{move || match editing.get() { Some(r) => format!("Change rule {}", r.rule.name), None => "New rule".to_string() }}</h3>
         <form class="stack-form" on:submit=submit novalidate=true>
             <TextField id="rule-name" label="Rule name" value=name error field="name"/>
             <TextField id="rule-metric" label="Metric (cpu, mem_used_pct, disk./.used_pct, load1, …)" value=metric error field="metric"/>
@@ -231,7 +261,10 @@ fn RuleForm(on_saved: Callback<()>) -> impl IntoView {
             {select("rule-severity", "Severity", severity, &[("info", "Info"), ("warning", "Warning"), ("critical", "Critical")])}
             <label class="check"><input type="checkbox" prop:checked=move || email.get() on:change=move |ev| email.set(event_target_checked(&ev))/>" Email"</label>
             <label class="check"><input type="checkbox" prop:checked=move || webhook.get() on:change=move |ev| webhook.set(event_target_checked(&ev))/>" Webhook"</label>
-            <button type="submit" class="button primary">"Add rule"</button>
+            <button type="submit" class="button primary">{move || if editing.get().is_some() { "Save rule" } else { "Add rule" }}</button>
+            <Show when=move || editing.get().is_some()>
+                <button type="button" class="button" on:click=move |_| editing.set(None)>"Cancel"</button>
+            </Show>
         </form>
         {form_error(error)}
     }

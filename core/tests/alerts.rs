@@ -20,34 +20,6 @@ fn sample(target: &str, t: OffsetDateTime, metric: &str, v: f64) -> Vec<(String,
     vec![(target.to_string(), t.unix_timestamp(), vec![(metric.to_string(), v)])]
 }
 
-async fn vps_of(db: &sea_orm::DatabaseConnection, owner: i64, name: &str) -> i64 {
-    let now = OffsetDateTime::now_utc();
-    let host = pier_core::entity::host::ActiveModel { name: Set(format!("h-{name}")), uri: Set("test:///default".into()), storage_dir: Set("/tmp".into()), cpu_overcommit: Set(1.0), ram_overcommit: Set(1.0), maintenance: Set(false), status: Set("connected".into()), created_at: Set(now), ..Default::default() }.insert(db).await.unwrap();
-    pier_core::entity::vps::ActiveModel {
-        uuid: Set(uuid::Uuid::new_v4().to_string()),
-        name: Set(name.into()),
-        hostname: Set(name.into()),
-        owner_id: Set(owner),
-        host_id: Set(host.id),
-        vcpus: Set(1),
-        memory_mib: Set(128),
-        disk_gb: Set(1),
-        network: Set("private".into()),
-        state: Set("running".into()),
-        domain_name: Set(format!("pier-{name}")),
-        disk_path: Set(String::new()),
-        seed_path: Set(String::new()),
-        expiry_action: Set("notify".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap()
-    .id
-}
-
 #[tokio::test]
 async fn a_rule_goes_pending_fires_reminds_resolves_and_is_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
@@ -125,7 +97,7 @@ async fn owners_hear_of_their_own_and_events_raise_and_clear() {
     let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
     let bob = actor_of(&core.accounts.create_user(&admin, common::new_user("bob", Role::User), &ctx).await.unwrap());
     let a = &core.alerts;
-    let vps = vps_of(&core.db, alice.user_id().unwrap(), "web").await;
+    let vps = common::vps_row(&core.db, alice.user_id().unwrap(), "web").await;
     a.save_rule(&admin, None, rule("mem_used_pct", Scope::AllVps, 80.0, 0, vec![Channel::InApp]), &ctx).await.unwrap();
     let now = OffsetDateTime::now_utc();
     let c = a.round(now, &sample(&format!("vps:{vps}"), now, "mem_used_pct", 85.0), None, now).await.unwrap();
@@ -287,7 +259,7 @@ async fn alerts_arrive_by_email_and_by_signed_webhook() {
     let secret = "a shared secret of alice's";
     let saved = a.save_channel_settings(&alice, ChannelSettings { email: true, webhook_url: Some(format!("http://127.0.0.1:{port}/hook")), webhook_secret: Some(secret.into()), webhook_secret_set: false }, &ctx).await.unwrap();
     assert!(saved.webhook_secret.is_none() && saved.webhook_secret_set);
-    let vps = vps_of(&core.db, alice.user_id().unwrap(), "db").await;
+    let vps = common::vps_row(&core.db, alice.user_id().unwrap(), "db").await;
     a.save_rule(&admin, None, rule("cpu", Scope::Vps { id: vps }, 50.0, 0, vec![Channel::InApp, Channel::Email, Channel::Webhook]), &ctx).await.unwrap();
     let now = OffsetDateTime::now_utc();
     a.round(now, &sample(&format!("vps:{vps}"), now, "cpu", 75.0), None, now).await.unwrap();

@@ -11,6 +11,7 @@ use pier_core::monitoring::rollup::{tiers, DEFAULT_KEEP};
 use pier_core::monitoring::store::Store;
 use pier_proto::monitoring::{LiveSamples, SeriesQuery};
 use pier_proto::{ApiError, ErrorCode};
+use sea_orm::EntityTrait;
 use std::collections::HashMap;
 
 fn proc_value(file: &str, key: &str) -> f64 {
@@ -119,48 +120,6 @@ async fn the_store_answers_each_range_from_its_tier_and_survives_a_restart() {
     assert_eq!(bytes as i64, points * 14, "1-minute points are 14 bytes each");
 }
 
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-
-async fn vps_row(db: &sea_orm::DatabaseConnection, owner: i64) -> i64 {
-    let host = pier_core::entity::host::ActiveModel {
-        name: Set("h".into()),
-        uri: Set("test:///default".into()),
-        storage_dir: Set("/tmp".into()),
-        cpu_overcommit: Set(1.0),
-        ram_overcommit: Set(1.0),
-        maintenance: Set(false),
-        status: Set("connected".into()),
-        created_at: Set(time::OffsetDateTime::now_utc()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    let now = time::OffsetDateTime::now_utc();
-    pier_core::entity::vps::ActiveModel {
-        uuid: Set(uuid::Uuid::new_v4().to_string()),
-        name: Set("web".into()),
-        hostname: Set("web".into()),
-        owner_id: Set(owner),
-        host_id: Set(host.id),
-        vcpus: Set(1),
-        memory_mib: Set(128),
-        disk_gb: Set(1),
-        network: Set("private".into()),
-        state: Set("running".into()),
-        domain_name: Set("pier-vps-x".into()),
-        disk_path: Set(String::new()),
-        seed_path: Set(String::new()),
-        expiry_action: Set("notify".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap()
-    .id
-}
 
 #[tokio::test]
 async fn owners_read_their_own_staff_read_all_samples_go_live_and_series_go_with_their_vps() {
@@ -171,7 +130,7 @@ async fn owners_read_their_own_staff_read_all_samples_go_live_and_series_go_with
     let support = actor_of(&core.accounts.create_user(&admin, common::new_user("sam", Role::Support), &ctx).await.unwrap());
     let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
     let bob = actor_of(&core.accounts.create_user(&admin, common::new_user("bob", Role::User), &ctx).await.unwrap());
-    let vps = vps_row(&core.db, alice.user_id().unwrap()).await;
+    let vps = common::vps_row(&core.db, alice.user_id().unwrap(), "web").await;
     let m = &core.monitoring;
     let mut live = core.bus.subscribe();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

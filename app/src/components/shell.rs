@@ -121,21 +121,30 @@ fn NavLinks(role: Role, #[prop(optional)] on_navigate: Option<Callback<()>>) -> 
         .collect_view()
 }
 
-/// The unread count of the person's notifications, live; a link to them.
+/// The unread count of the person's notifications, live; a link to them. Read in the browser
+/// only (a resource made inside the user menu's Transition renders its fallback on the server
+/// but may resolve at once in the browser: a hydration mismatch).
 #[component]
 fn NotificationBell() -> impl IntoView {
+    let unread = RwSignal::new(None::<u64>);
     let version = RwSignal::new(0u32);
-    let unread = Resource::new(move || version.get(), |_| crate::api::alerts::unread_notifications());
+    Effect::new(move |_| {
+        version.track();
+        spawn_local(async move {
+            if let Ok(n) = crate::api::alerts::unread_notifications().await {
+                let _ = unread.try_set(Some(n));
+            }
+        });
+    });
     crate::live::use_live(pier_proto::live::Topic::new("notifications").expect("topic"), move |_| version.update(|v| *v += 1));
     view! {
         <A href="/notifications" attr:class="bell" attr:title="Notifications">
             <span aria-hidden="true">"🔔"</span>
-            <Transition fallback=|| ()>
-                {move || unread.get().and_then(Result::ok).map(|n| view! {
-                    <span class="bell-count" data-unread=n.to_string()>{if n > 0 { n.to_string() } else { String::new() }}</span>
-                    <span class="sr-only">{format!("{n} unread notifications")}</span>
-                })}
-            </Transition>
+            {move || unread.get().map(|n| view! {
+                // Always a number (an empty text node would not survive hydration); 0 is hidden by CSS.
+                <span class="bell-count" data-unread=n.to_string() aria-hidden="true">{n.to_string()}</span>
+                <span class="sr-only">{format!("{n} unread notifications")}</span>
+            })}
         </A>
     }
 }

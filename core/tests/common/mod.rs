@@ -105,3 +105,47 @@ pub fn has_dir_pool(dir: &std::path::Path) -> bool {
         String::from_utf8_lossy(&xml.stdout).contains(&format!("<path>{}</path>", dir.display()))
     })
 }
+
+/// A VPS row owned by `owner` on a host row of its own (no libvirt domain behind it): for tests
+/// of what reads VPSs (monitoring, alerts) without making one.
+pub async fn vps_row(db: &sea_orm::DatabaseConnection, owner: i64, name: &str) -> i64 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = time::OffsetDateTime::now_utc();
+    let host = pier_core::entity::host::ActiveModel {
+        name: Set(format!("h-{name}")),
+        uri: Set("test:///default".into()),
+        storage_dir: Set("/tmp".into()),
+        cpu_overcommit: Set(1.0),
+        ram_overcommit: Set(1.0),
+        maintenance: Set(false),
+        status: Set("connected".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    pier_core::entity::vps::ActiveModel {
+        uuid: Set(uuid::Uuid::new_v4().to_string()),
+        name: Set(name.into()),
+        hostname: Set(name.into()),
+        owner_id: Set(owner),
+        host_id: Set(host.id),
+        vcpus: Set(1),
+        memory_mib: Set(128),
+        disk_gb: Set(1),
+        network: Set("private".into()),
+        state: Set("running".into()),
+        domain_name: Set(format!("pier-{name}")),
+        disk_path: Set(String::new()),
+        seed_path: Set(String::new()),
+        expiry_action: Set("notify".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap()
+    .id
+}

@@ -171,13 +171,19 @@ impl Alerts {
         Ok(())
     }
 
+    /// Resolves what a changed or deleted rule had open, says so live, and tells those who
+    /// were told it fired.
     async fn close_rule_alerts(&self, rule_id: i64, now: time::OffsetDateTime) -> Result<()> {
+        let mut changes = Vec::new();
         for a in alert::Entity::find().filter(alert::Column::RuleId.eq(rule_id)).filter(alert::Column::State.is_in(["pending", "firing"])).all(&self.db).await? {
             let mut m: alert::ActiveModel = a.into();
             m.state = Set("resolved".into());
             m.resolved_at = Set(Some(now));
-            m.update(&self.db).await?;
+            let row = m.update(&self.db).await?;
+            self.publish(&row);
+            changes.push(engine::Transition { alert_id: row.id, target: row.target.clone(), to: AlertState::Resolved });
         }
+        self.notify(now, &changes).await?;
         Ok(())
     }
 

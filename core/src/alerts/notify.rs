@@ -137,7 +137,11 @@ impl Alerts {
         if let Some(id) = up_to {
             q = q.filter(notification::Column::Id.lte(id));
         }
-        Ok(q.exec(&self.db).await?.rows_affected)
+        let n = q.exec(&self.db).await?.rows_affected;
+        // The person's other tabs (and their bells) re-read.
+        let topic = pier_proto::live::Topic::new("notifications").expect("topic");
+        self.bus.publish(&[topic], Audience::Owner(format!("user:{user}")), serde_json::json!({ "read": n }));
+        Ok(n)
     }
 
     /// A person's own channels (the webhook secret is never returned).

@@ -279,6 +279,9 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "GET /api/v1/metrics/series?target=host&metric=cpu&from=0&to=3600", body: none, allowed: STAFF },
         Row { endpoint: "GET /api/v1/metrics/series?target=vps:{vps}&metric=cpu&from=0&to=3600", body: none, allowed: READERS },
         Row { endpoint: "GET /api/v1/metrics/names?target=host", body: none, allowed: STAFF },
+        // The overview: everyone gets one, of what they may see.
+        Row { endpoint: "fn:dashboard", body: none, allowed: ALL },
+        Row { endpoint: "GET /api/v1/dashboard", body: none, allowed: ALL },
         Row { endpoint: "fn:save_access_list", body: |w, _| json!({"id": null, "list": {"name": format!("l{}", w.n), "users": []}}), allowed: ADMIN },
         Row { endpoint: "fn:delete_access_list", body: |w, _| json!({"id": w.access_list}), allowed: ADMIN },
         Row { endpoint: "fn:nginx_action", body: |_, _| json!({"action": "test"}), allowed: ADMIN },

@@ -106,6 +106,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("save_smtp_settings", Access::Write),
     ("send_test_mail", Access::Write),
     ("metric_names", Access::Read),
+    ("dashboard", Access::Read),
     ("list_access_lists", Access::Read),
     ("pool_health_history", Access::Read),
     ("nginx_status", Access::Read),

@@ -9,6 +9,7 @@ pub mod actor;
 pub mod audit;
 pub mod compute;
 pub mod containers;
+pub mod dashboard;
 pub mod service_error;
 pub mod config;
 pub mod db;

@@ -50,6 +50,46 @@ test('host charts fill in live, read out on hover, and change range', async () =
     await login(user, panel.base, { username: 'ulla', password: 'a long enough password', next: '/monitoring' });
     await user.getByText('has its charts on its own page').waitFor();
     assert.equal(await user.locator('figure.chart').count(), 0);
+    // Their overview: their own VPSs and alerts, not the machine's gauges or the hosts.
+    await user.goto(panel.base + '/');
+    await user.locator('[data-own-vps]').getByText('No VPS yet.').waitFor();
+    assert.equal(await user.locator('[data-machine]').count(), 0);
+    assert.equal(await user.locator('[data-glance="alerts"]').getAttribute('data-firing'), '0');
+    assert.equal(user.errors.length, 0, user.errors.join('\n'));
+  } finally {
+    await panel.stop();
+  }
+});
+
+test("the overview moves live: the machine's gauges follow its samples and a firing alert is counted", async () => {
+  const panel = await startPanel({ env: { PIER_MONITOR_INTERVAL: '1' } });
+  try {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
+    await login(page, panel.base, { next: '/' });
+    const cpu = page.locator('[data-gauge="cpu"] .gauge-value');
+    await until(async () => /^\d+\.\d %$/.test(await cpu.innerText()), 'a CPU figure', 20_000);
+    assert.match(await page.locator('[data-gauge="memory"] .gauge-value').innerText(), /^\d+\.\d %$/);
+    // The sampling time moves with no reload: the gauges are fed by the live socket.
+    const sampled = page.locator('[data-sampled-at]');
+    const first = await sampled.innerText();
+    await until(async () => (await sampled.innerText()) !== first, 'a newer sample on the gauges', 20_000);
+    const alerts = page.locator('[data-glance="alerts"]');
+    assert.equal(await alerts.getAttribute('data-firing'), '0');
+    await page.getByText('Nothing is firing.').waitFor();
+
+    // A rule that holds at once, made in another tab: the overview counts and lists it live.
+    const other = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
+    await login(other, panel.base, { next: '/alerts' });
+    await other.getByLabel('Rule name').fill('load watch');
+    await other.getByLabel(/^Metric/).fill('mem_used_pct');
+    await other.getByLabel('Threshold').fill('0');
+    await other.getByLabel('For (seconds)').fill('0');
+    await other.getByRole('button', { name: 'Add rule' }).click();
+    await other.locator('.toast', { hasText: 'Rule load watch is saved.' }).waitFor();
+    await until(async () => Number(await alerts.getAttribute('data-firing')) >= 1, 'the firing alert counted', 30_000);
+    await page.locator('li.alert-row[data-alert-state="firing"]', { hasText: 'load watch on host' }).waitFor();
+    assert.equal(await page.locator('[data-glance="vps"]').count() + await page.locator('[data-glance="containers"]').count(), 2);
+    assert.equal(page.errors.length, 0, page.errors.join('\n'));
   } finally {
     await panel.stop();
   }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod compute;
 pub mod certificates;
 pub mod containers;
+pub mod dashboard;
 pub mod error;
 pub mod health;
 pub mod jobs;

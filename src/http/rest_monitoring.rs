@@ -12,7 +12,7 @@ use pier_proto::monitoring::SeriesQuery;
 use pier_proto::ApiError;
 
 pub fn routes() -> Router<ServerState> {
-    Router::new().route("/metrics/series", get(series)).route("/metrics/names", get(names))
+    Router::new().route("/dashboard", get(dashboard)).route("/metrics/series", get(series)).route("/metrics/names", get(names))
 }
 
 /// `GET /api/v1/metrics/series?target=host&metric=cpu&from=…&to=…` (unix seconds).
@@ -30,4 +30,9 @@ struct Target {
 async fn names(State(s): State<ServerState>, Signed(actor, _): Signed, q: Result<Query<Target>, QueryRejection>) -> RestResult<impl IntoResponse> {
     let Query(Target { target }) = q.map_err(|_| RestError(ApiError::invalid("target", "Give ?target=…")))?;
     Ok(Json(s.core.monitoring.metrics_of(&actor, &target, &s.core.compute, &s.core.containers).await?))
+}
+
+/// `GET /api/v1/dashboard`: the overview's snapshot for the caller.
+async fn dashboard(State(s): State<ServerState>, Signed(actor, _): Signed) -> RestResult<impl IntoResponse> {
+    Ok(Json(pier_core::dashboard::dashboard(&s.core, &actor).await?))
 }

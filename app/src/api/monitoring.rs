@@ -16,6 +16,13 @@ pub async fn metric_series(query: wire::SeriesQuery) -> Result<wire::Series, Api
     Ok(core.monitoring.query(&actor, &query, &core.compute, &core.containers).await?)
 }
 
+/// The overview's snapshot of what the signed-in person may see.
+#[server(prefix = "/api/fn", endpoint = "dashboard", input = Json)]
+pub async fn dashboard() -> Result<pier_proto::dashboard::Dashboard, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(pier_core::dashboard::dashboard(&ssr::core()?, &actor).await?)
+}
+
 /// The metrics recorded for a target.
 #[server(prefix = "/api/fn", endpoint = "metric_names", input = Json)]
 pub async fn metric_names(target: String) -> Result<Vec<String>, ApiError> {

@@ -17,7 +17,7 @@ use pier_proto::alerts::{AlertQuery, AlertState, AlertView, Channel, Condition, 
 use pier_proto::live::Topic;
 use pier_proto::ApiError;
 
-fn state_badge(a: &AlertView) -> impl IntoView {
+pub fn state_badge(a: &AlertView) -> impl IntoView {
     let (class, text) = match a.state {
         AlertState::Firing => ("badge badge-failed", "firing"),
         AlertState::Pending => ("badge badge-running", "pending"),

@@ -113,7 +113,7 @@ pub fn VpsJobProgress(id: i64, feed: JobFeed) -> impl IntoView {
 }
 
 #[component]
-fn VpsCard(vps: VpsView, feed: JobFeed, reload: Callback<()>) -> impl IntoView {
+pub fn VpsCard(vps: VpsView, feed: JobFeed, reload: Callback<()>) -> impl IntoView {
     let live = LiveVps::follow(&vps, None, move || reload.run(()), move || reload.run(()));
     let href = format!("/vps/{}", vps.id);
     let name = vps.name.clone();

@@ -20,11 +20,11 @@ use leptos_router::components::A;
 use pier_proto::dashboard::{Dashboard, MachineGauges, StateCount, REFRESH_TOPICS};
 use pier_proto::live::Topic;
 use pier_proto::monitoring::{metrics_topic, LiveSamples};
+use pier_proto::ApiError;
 
 #[component]
 pub fn Overview() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let snapshot = Resource::new(move || version.get(), |_| dashboard());
     // Subscribing is harmless where a topic is not for this person (the socket answers
     // "denied"), so the subscriptions do not wait for the snapshot to say who is looking.
     for topic in REFRESH_TOPICS {
@@ -39,17 +39,14 @@ pub fn Overview() -> impl IntoView {
             }
         }
     });
-    // Made here, not inside the Transition below (a resource made there renders its fallback on
-    // the server and breaks hydration); each asks only when the snapshot says it is wanted.
-    let wants = move |staff: bool| snapshot.get().and_then(Result::ok).map(|d| d.staff == staff);
-    // A user's cards are read again when their number changes (a state change moves on the
-    // card itself).
-    let vps_total = move || snapshot.get().and_then(Result::ok).map(|d| d.vps.iter().map(|s| s.count).sum::<u64>());
-    let own_vps = Resource::new(move || (wants(false), vps_total()), |(want, _)| async move {
-        if want == Some(true) { list_vps().await.map(Some) } else { Ok(None) }
-    });
-    let report = Resource::new(move || wants(true), |want| async move {
-        if want == Some(true) { health_report(false).await.map(Some) } else { Ok(None) }
+    // One resource for the whole page: what the snapshot says (staff or not) decides what else
+    // is read, inside the same fetch — a second resource keyed on the first one's value
+    // resolves differently on the server and in the browser and breaks hydration.
+    let page = Resource::new(move || version.get(), |_| async move {
+        let d = dashboard().await?;
+        let own_vps = if d.staff { None } else { Some(list_vps().await?) };
+        let report = if d.staff { Some(health_report(false).await?) } else { None };
+        Ok::<_, ApiError>((d, own_vps, report))
     });
     let feed = JobFeed::new(8);
     let reload = Callback::new(move |_| version.update(|v| *v += 1));
@@ -59,45 +56,37 @@ pub fn Overview() -> impl IntoView {
             <h1>"Overview"</h1>
         </div>
         <Transition fallback=|| view! { <p class="muted">"Loading the overview…"</p> }>
-            {move || snapshot.get().map(|r| match r {
+            {move || page.get().map(|r| match r {
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                Ok(d) => view! { <Glance d=d live/> }.into_any(),
-            })}
-            {move || own_vps.get().map(|r| match r {
-                Err(e) => Some(view! { <ErrorBox error=e/> }.into_any()),
-                Ok(None) => None,
-                Ok(Some(list)) => Some(view! {
-                    <section class="card" data-own-vps="">
-                        <div class="card-head"><h2>"Your VPSs"</h2><A href="/vps" attr:class="link">"All VPSs"</A></div>
-                        {if list.is_empty() { Some(view! { <p class="muted">"No VPS yet."</p> }) } else { None }}
-                        <div class="host-grid">
-                            {list.into_iter().map(|v| view! { <VpsCard vps=v feed reload/> }).collect_view()}
-                        </div>
-                    </section>
-                }.into_any()),
-            })}
-        </Transition>
-        <section class="card">
-            <div class="card-head"><h2>"Jobs"</h2><A href="/jobs" attr:class="link">"All jobs"</A></div>
-            <JobList feed empty_text="Nothing has run yet."/>
-        </section>
-        <Transition fallback=|| ()>
-            {move || report.get().map(|r| match r {
-                Err(e) => Some(view! { <ErrorBox error=e/> }.into_any()),
-                Ok(None) => None,
-                Ok(Some(report)) => Some(view! {
+                Ok((d, own_vps, report)) => view! {
+                    <Glance d=d live/>
+                    {own_vps.map(|list| view! {
+                        <section class="card" data-own-vps="">
+                            <div class="card-head"><h2>"Your VPSs"</h2><A href="/vps" attr:class="link">"All VPSs"</A></div>
+                            {if list.is_empty() { Some(view! { <p class="muted">"No VPS yet."</p> }) } else { None }}
+                            <div class="host-grid">
+                                {list.into_iter().map(|v| view! { <VpsCard vps=v feed reload/> }).collect_view()}
+                            </div>
+                        </section>
+                    })}
                     <section class="card">
-                        <div class="card-head"><h2>"Components"</h2><A href="/system" attr:class="link">"Details"</A></div>
-                        <ul class="tiles">
-                            {report.checks.into_iter().map(|c| view! {
-                                <li class="tile" data-component=c.component.clone()>
-                                    <span class="tile-name">{c.component.clone()}</span>
-                                    {status_badge(c.status)}
-                                </li>
-                            }).collect_view()}
-                        </ul>
+                        <div class="card-head"><h2>"Jobs"</h2><A href="/jobs" attr:class="link">"All jobs"</A></div>
+                        <JobList feed empty_text="Nothing has run yet."/>
                     </section>
-                }.into_any()),
+                    {report.map(|report| view! {
+                        <section class="card">
+                            <div class="card-head"><h2>"Components"</h2><A href="/system" attr:class="link">"Details"</A></div>
+                            <ul class="tiles">
+                                {report.checks.into_iter().map(|c| view! {
+                                    <li class="tile" data-component=c.component.clone()>
+                                        <span class="tile-name">{c.component.clone()}</span>
+                                        {status_badge(c.status)}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    })}
+                }.into_any(),
             })}
         </Transition>
     }

@@ -1,5 +1,6 @@
 //! Reusable UI pieces. Pages compose these; none of them calls the server.
 
+pub mod client_only;
 pub mod confirm;
 pub mod chart;
 pub mod empty;

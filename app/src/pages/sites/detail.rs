@@ -4,6 +4,7 @@
 use super::{apply_badge, port_of};
 use crate::api::sites::{delete_site, get_site, list_access_lists, list_certificates, list_pools, restore_site_version, save_site, set_site_enabled, site_log, site_metrics, site_version_diff, site_versions};
 use crate::components::confirm::ConfirmDialog;
+use crate::components::client_only::ClientOnly;
 use crate::components::error_box::ErrorBox;
 use crate::components::form::{form_error, TextArea, TextField};
 use crate::components::toast::use_toasts;
@@ -53,6 +54,7 @@ fn SiteDetail(site: SiteView, reload: Callback<()>) -> impl IntoView {
             }
         });
     });
+    let (body, editor_name) = (site.body.clone(), name.clone());
     view! {
         <Title text=site.name.clone()/>
         <div class="page-head">
@@ -70,14 +72,18 @@ fn SiteDetail(site: SiteView, reload: Callback<()>) -> impl IntoView {
             </div>
             {site.certificate.clone().map(|c| view! { <p>"Certificate: "<a href="/certificates">{c.name}</a>{c.not_after.map(|t| format!(", valid until {}", when(t)))}</p> })}
         </section>
-        {match site.body.clone() {
-            SiteBody::Typed { spec } => view! { <TypedOrRaw id name=name.clone() spec reload/> }.into_any(),
-            SiteBody::Raw { text } => view! { <RawEditor id name=name.clone() text reload/> }.into_any(),
-        }}
-        <Versions id reload/>
-        <Traffic id/>
-        <h2>"History"</h2>
-        <crate::components::chart::MetricsPanel target=format!("site:{}", site.name) charts=crate::pages::monitoring::SITE_CHARTS.to_vec()/>
+        // The editor, versions, traffic and charts each read their own data: drawn once the
+        // page has hydrated (see ClientOnly).
+        <ClientOnly>
+            {match body.clone() {
+                SiteBody::Typed { spec } => view! { <TypedOrRaw id name=editor_name.clone() spec reload/> }.into_any(),
+                SiteBody::Raw { text } => view! { <RawEditor id name=editor_name.clone() text reload/> }.into_any(),
+            }}
+            <Versions id reload/>
+            <Traffic id/>
+            <h2>"History"</h2>
+            <crate::components::chart::MetricsPanel target=format!("site:{}", site.name) charts=crate::pages::monitoring::SITE_CHARTS.to_vec()/>
+        </ClientOnly>
         <ConfirmDialog open=confirm_open title=format!("Delete {name}?") message="nginx stops serving it at once; its history goes with it."
             confirm_text=name.clone() action_label="Delete site" on_confirm=remove/>
     }

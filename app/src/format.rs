@@ -25,8 +25,20 @@ pub fn when(unix: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", secs / 3600, secs % 3600 / 60)
 }
 
+/// Unix seconds → the time of day with seconds, `04:51:09 UTC` (for figures that move by the
+/// second).
+pub fn clock(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clock_reads_seconds() {
+        assert_eq!(super::clock(1_795_000_009), "11:06:49 UTC");
+    }
+
     #[test]
     fn unix_times_read_as_dates() {
         assert_eq!(super::when(0), "1970-01-01 00:00 UTC");

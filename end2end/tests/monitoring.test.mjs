@@ -71,8 +71,9 @@ test("the overview moves live: the machine's gauges follow its samples and a fir
     assert.match(await page.locator('[data-gauge="memory"] .gauge-value').innerText(), /^\d+\.\d %$/);
     // The sampling time moves with no reload: the gauges are fed by the live socket.
     const sampled = page.locator('[data-sampled-at]');
-    const first = await sampled.innerText();
-    await until(async () => (await sampled.innerText()) !== first, 'a newer sample on the gauges', 20_000);
+    const first = Number(await sampled.getAttribute('data-sampled-at'));
+    await until(async () => Number(await sampled.getAttribute('data-sampled-at')) > first, 'a newer sample on the gauges', 20_000);
+    assert.match(await sampled.innerText(), /^\d\d:\d\d:\d\d UTC$/);
     const alerts = page.locator('[data-glance="alerts"]');
     assert.equal(await alerts.getAttribute('data-firing'), '0');
     await page.getByText('Nothing is firing.').waitFor();

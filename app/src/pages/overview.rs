@@ -12,7 +12,7 @@ use crate::api::compute::list_vps;
 use crate::api::health_report;
 use crate::api::monitoring::dashboard;
 use crate::components::error_box::ErrorBox;
-use crate::format::when;
+use crate::format::{clock, when};
 use crate::live::{use_live, LiveMsg};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -233,7 +233,7 @@ fn Machine(initial: MachineGauges, live: RwSignal<MachineGauges>) -> impl IntoVi
             </div>
             <p class="muted small">
                 {move || current.get().load1.map(|l| format!("Load {l:.2} · ")).unwrap_or_default()}
-                "sampled " <span data-sampled-at="">{move || when(current.get().t)}</span>
+                "sampled at " <span data-sampled-at=move || current.get().t.to_string()>{move || clock(current.get().t)}</span>
             </p>
         </section>
     }

@@ -22,7 +22,7 @@ pid=$!
 for _ in $(seq 1 100); do curl -fsS "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS -c "$work/jar" -H "Origin: $base" -H 'content-type: application/json' \
   -d '{"username":"root","password":"correct horse battery","remember":false}' "$base/api/fn/login" >/dev/null
-cookie=$(awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}' "$work/jar")
+cookie=$(awk '{sub(/^#HttpOnly_/, "")} !/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}' "$work/jar")
 cookie=${cookie%; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base/vps")" = 200 ] || { echo "not signed in" >&2; exit 1; }
 count=$(curl -s -H "Cookie: $cookie" "$base/vps" | grep -o 'data-vps=' | wc -l)

@@ -117,6 +117,9 @@ async fn owners_hear_of_their_own_and_events_raise_and_clear() {
     let h = pier_core::entity::host::ActiveModel { name: Set("far".into()), uri: Set("qemu+ssh://far/system".into()), storage_dir: Set("/tmp".into()), cpu_overcommit: Set(1.0), ram_overcommit: Set(1.0), maintenance: Set(false), status: Set("unreachable".into()), last_error: Set(Some("no route".into())), created_at: Set(now), ..Default::default() }.insert(&core.db).await.unwrap();
     let mut v: pier_core::entity::vps::ActiveModel = pier_core::entity::vps::Entity::find_by_id(vps).one(&core.db).await.unwrap().unwrap().into();
     v.state = Set("crashed".into());
+    // …and expiring in five hours, to be deleted then.
+    v.expires_at = Set(Some(now + Duration::hours(5)));
+    v.expiry_action = Set("delete".into());
     v.update(&core.db).await.unwrap();
     pier_core::entity::certificate::ActiveModel { name: Set("shop".into()), source: Set("upload".into()), names: Set("[\"shop.test\"]".into()), challenge: Set("none".into()), status: Set("valid".into()), not_after: Set(Some(now + Duration::days(5) + Duration::hours(1))), auto_renew: Set(false), is_default: Set(false), created_at: Set(now), updated_at: Set(now), ..Default::default() }.insert(&core.db).await.unwrap();
     pier_core::entity::job::ActiveModel {
@@ -143,10 +146,11 @@ async fn owners_hear_of_their_own_and_events_raise_and_clear() {
     let c = a.round(t, &[], Some(false), now).await.unwrap();
     let kinds = |list: &[pier_proto::alerts::AlertView]| { let mut k: Vec<String> = list.iter().filter(|x| x.state == AlertState::Firing).map(|x| x.kind.clone()).collect(); k.sort(); k };
     // nginx down only matters once sites exist: there are none.
-    assert_eq!(kinds(&a.list_alerts(&admin, &AlertQuery::default()).await.unwrap()), vec!["certificate_expiring_14", "certificate_expiring_7", "host_unreachable", "job_failed", "metric", "vps_crashed"]);
-    assert_eq!(c.len(), 5);
+    assert_eq!(kinds(&a.list_alerts(&admin, &AlertQuery::default()).await.unwrap()), vec!["certificate_expiring_14", "certificate_expiring_7", "host_unreachable", "job_failed", "metric", "vps_crashed", "vps_expiring"]);
+    assert_eq!(c.len(), 6);
     let alerts = a.list_alerts(&alice, &AlertQuery::default()).await.unwrap();
     assert!(alerts.iter().any(|x| x.kind == "vps_crashed") && alerts.iter().any(|x| x.kind == "job_failed" && x.title.contains("it broke")));
+    assert!(alerts.iter().any(|x| x.kind == "vps_expiring" && x.title.ends_with("; then it is deleted")), "the owner is told of the expiry");
     assert!(!alerts.iter().any(|x| x.kind == "host_unreachable"), "platform events are not a user's");
     // Nothing new the next round; the host coming back resolves its alert; acknowledging the
     // failed job closes it.

@@ -172,7 +172,7 @@ async fn startup_scripts_run_after_each_start_and_on_demand_with_live_output() {
     let text: String = seen.iter().filter_map(|e| if let ScriptEvent::Output { text } = e { Some(text.as_str()) } else { None }).collect();
     assert_eq!(text, "one\ntwo\n");
     assert_eq!(seen.first(), Some(&ScriptEvent::Started { trigger: "manual".into() }));
-    assert_eq!(seen.last(), Some(&ScriptEvent::Finished { exit_code: Some(7), error: None }));
+    assert_eq!(seen.last(), Some(&ScriptEvent::Finished { exit_code: Some(7), error: None, trigger: "manual".into() }));
     let kept = last_run(&core, &alice, &mine.id).await;
     assert_eq!((kept.last_trigger.as_deref(), kept.last_exit_code, kept.last_output.as_str()), (Some("manual"), Some(7), "one\ntwo\n"));
     // Turned off: a restart does not run it.

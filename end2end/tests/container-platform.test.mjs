@@ -89,7 +89,7 @@ test('an image is built from an upload, used, and a container runs its startup s
     await page.getByRole('button', { name: 'Save script' }).click();
     await page.locator('.toast', { hasText: 'Startup script saved.' }).waitFor();
     await page.getByRole('button', { name: 'Run now' }).click();
-    await page.getByTestId('script-status').filter({ hasText: 'Finished: exit code 0' }).waitFor();
+    await page.getByTestId('script-status').filter({ hasText: 'Finished (manual): exit code 0' }).waitFor();
     const out = await page.getByTestId('script-output').textContent();
     assert.equal(out, `hello from startup\n42\n<h1>run ${process.pid}</h1>\n`);
 
@@ -98,7 +98,7 @@ test('an image is built from an upload, used, and a container runs its startup s
     await page.getByRole('button', { name: 'Restart', exact: true }).click();
     await page.locator('.toast', { hasText: `Restart ${NAME}: done.` }).waitFor({ timeout: 20_000 });
     await page.getByRole('tab', { name: 'Startup' }).click();
-    await page.getByTestId('script-status').filter({ hasText: /Last run \(start\)|Running \(start\)/ }).waitFor({ timeout: 20_000 });
+    await page.getByTestId('script-status').filter({ hasText: /Last run \(start\)|Running \(start\)|Finished \(start\)/ }).waitFor({ timeout: 20_000 });
     await page.getByTestId('script-output').filter({ hasText: 'hello from startup' }).waitFor();
 
     // Logs, embedded: the container's own output is there.

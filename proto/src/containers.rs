@@ -547,7 +547,13 @@ pub struct StartupScriptView {
 pub enum ScriptEvent {
     Started { trigger: String },
     Output { text: String },
-    Finished { exit_code: Option<i64>, error: Option<String> },
+    /// `trigger` repeats the start's, so a page that missed `Started` still names the run.
+    Finished {
+        exit_code: Option<i64>,
+        error: Option<String>,
+        #[serde(default)]
+        trigger: String,
+    },
 }
 
 /// A Docker engine to add (admins): a name and how to reach it.

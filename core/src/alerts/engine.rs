@@ -13,6 +13,9 @@ pub const HOST_UNREACHABLE: &str = "host_unreachable";
 pub const NGINX_DOWN: &str = "nginx_down";
 pub const VPS_CRASHED: &str = "vps_crashed";
 pub const JOB_FAILED: &str = "job_failed";
+/// A VPS whose expiry is less than the expiry schedule's warning time away: its owner is told
+/// through their channels (the schedule itself records the warning in the audit log).
+pub const VPS_EXPIRING: &str = "vps_expiring";
 /// `certificate_expiring_14`, `_7`, `_3`: one alert per threshold, so each is told once.
 pub const CERT_EXPIRING: &str = "certificate_expiring";
 pub const CERT_DAYS: [i64; 3] = [14, 7, 3];
@@ -148,7 +151,8 @@ impl Alerts {
     }
 
     /// Event alerts: hosts unreachable, nginx down (`nginx_running`: `None` when nginx is not
-    /// managed), VPSs crashed, certificates expiring in 14/7/3 days, jobs failed since `since`.
+    /// managed), VPSs crashed or expiring within a day, certificates expiring in 14/7/3 days,
+    /// jobs failed since `since`.
     pub async fn check_events(&self, now: OffsetDateTime, nginx_running: Option<bool>, since: OffsetDateTime) -> Result<Vec<Transition>> {
         let mut out = Vec::new();
         let mut push = |t: Option<Transition>| out.extend(t);
@@ -175,6 +179,18 @@ impl Alerts {
                 push(self.raise(now, VPS_CRASHED, &target, Some(v.owner_id), format!("VPS {} stopped unexpectedly (it crashed)", v.name), Severity::Critical).await?);
             } else {
                 push(self.clear(now, VPS_CRASHED, &target).await?);
+            }
+            match v.expires_at {
+                Some(at) if at > now && at - now <= crate::compute::expiry::WARN_BEFORE => {
+                    let then = match v.expiry_action.as_str() {
+                        "delete" => "it is deleted",
+                        "shutdown" => "it is shut down",
+                        _ => "nothing is done to it",
+                    };
+                    let when = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+                    push(self.raise(now, VPS_EXPIRING, &target, Some(v.owner_id), format!("VPS {} expires at {when}; then {then}", v.name), Severity::Warning).await?);
+                }
+                _ => push(self.clear(now, VPS_EXPIRING, &target).await?),
             }
         }
         for c in certificate::Entity::find().filter(certificate::Column::Status.eq("valid")).all(&self.db).await? {

@@ -1,5 +1,6 @@
-//! Expiry: a schedule warns owners a day ahead (in-app now: the audit log and the VPS's card;
-//! email once notifications exist) and applies the chosen action when the time comes — delete,
+//! Expiry: a schedule warns owners a day ahead (the audit log and the VPS's card here; the
+//! alerts engine's `vps_expiring` event tells the owner through their notification channels)
+//! and applies the chosen action when the time comes — delete,
 //! shut down, or only record it. Administrators and billing staff extend or remove an expiry.
 
 use super::{Compute, ComputeError, Result};

@@ -179,7 +179,7 @@ impl Containers {
             .exec(&self.db)
             .await;
         self.scripts_running.lock().expect("not poisoned").remove(&row.id);
-        publish(ScriptEvent::Finished { exit_code, error: error.clone() });
+        publish(ScriptEvent::Finished { exit_code, error: error.clone(), trigger: trigger.to_string() });
         let ok = error.is_none() && exit_code == Some(0);
         let detail = format!("{} ({trigger}): {}", row.name, error.unwrap_or_else(|| format!("exit code {}", exit_code.map_or("unknown".into(), |c| c.to_string()))));
         self.audit.record(&Actor::System, "container.script", &format!("container:{}", short(&row.docker_id)), if ok { Outcome::Success } else { Outcome::Failure }, &RequestContext::default(), &detail).await;

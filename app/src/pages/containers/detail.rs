@@ -144,11 +144,17 @@ fn StartupPanel(id: String, running: bool) -> impl IntoView {
     let status = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
+    // What started the run shown ("manual", "start"), named in every status line.
+    let trigger = RwSignal::new(String::new());
+    // Once a run's events arrive, they are newer than the record read when the tab opened: a
+    // record that resolves late must not put an older state back.
+    let live_seen = RwSignal::new(false);
     let show = move |v: &StartupScriptView| {
         output.set(v.last_output.clone());
         busy.set(v.running);
+        trigger.set(v.last_trigger.clone().unwrap_or_default());
         status.set(match (&v.last_started_at, v.running) {
-            (_, true) => "Running…".into(),
+            (_, true) => format!("Running ({})…", v.last_trigger.clone().unwrap_or_default()),
             (None, _) => "Not run yet.".into(),
             (Some(at), false) => format!("Last run ({}) at {at}: {}", v.last_trigger.clone().unwrap_or_default(), v.last_exit_code.map_or("no exit code".into(), |c| format!("exit code {c}"))),
         });
@@ -157,23 +163,29 @@ fn StartupPanel(id: String, running: bool) -> impl IntoView {
         if let Some(Ok(v)) = loaded.get() {
             script.set(v.script.clone());
             enabled.set(v.enabled);
-            show(&v);
+            if !live_seen.get_untracked() {
+                show(&v);
+            }
         }
     });
     use_live(Topic::new(stats_topic(&id)).expect("valid topic"), move |msg| {
         let LiveMsg::Data(d) = msg else { return };
         match serde_json::from_value::<ScriptEvent>(d) {
-            Ok(ScriptEvent::Started { trigger }) => {
+            Ok(ScriptEvent::Started { trigger: t }) => {
+                live_seen.set(true);
                 output.set(String::new());
                 busy.set(true);
-                status.set(format!("Running ({trigger})…"));
+                status.set(format!("Running ({t})…"));
+                trigger.set(t);
             }
             Ok(ScriptEvent::Output { text }) => output.update(|o| o.push_str(&text)),
-            Ok(ScriptEvent::Finished { exit_code, error }) => {
+            Ok(ScriptEvent::Finished { exit_code, error, trigger: t }) => {
+                live_seen.set(true);
                 busy.set(false);
+                trigger.set(t.clone());
                 status.set(match error {
-                    Some(e) => format!("Failed: {e}"),
-                    None => format!("Finished: {}", exit_code.map_or("no exit code".into(), |c| format!("exit code {c}"))),
+                    Some(e) => format!("Failed ({t}): {e}"),
+                    None => format!("Finished ({t}): {}", exit_code.map_or("no exit code".into(), |c| format!("exit code {c}"))),
                 });
             }
             Err(_) => {} // the topic's figures

@@ -26,8 +26,8 @@ async fn a_rule_goes_pending_fires_reminds_resolves_and_is_acknowledged() {
     let (core, _stop) = common::running_core(dir.path()).await;
     let ctx = common::ctx();
     let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
-    let support = actor_of(&core.accounts.create_user(&admin, common::new_user("sam", Role::Support), &ctx).await.unwrap());
-    let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
+    let support = common::person(&core, &admin, "sam", Role::Support).await;
+    let alice = common::person(&core, &admin, "alice", Role::User).await;
     let a = &core.alerts;
     // The defaults come once: CPU, memory and disk above 90 % for 5 minutes.
     a.ensure_default_rules().await.unwrap();
@@ -94,8 +94,8 @@ async fn owners_hear_of_their_own_and_events_raise_and_clear() {
     let (core, _stop) = common::running_core(dir.path()).await;
     let ctx = common::ctx();
     let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
-    let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
-    let bob = actor_of(&core.accounts.create_user(&admin, common::new_user("bob", Role::User), &ctx).await.unwrap());
+    let alice = common::person(&core, &admin, "alice", Role::User).await;
+    let bob = common::person(&core, &admin, "bob", Role::User).await;
     let a = &core.alerts;
     let vps = common::vps_row(&core.db, alice.user_id().unwrap(), "web").await;
     a.save_rule(&admin, None, rule("mem_used_pct", Scope::AllVps, 80.0, 0, vec![Channel::InApp]), &ctx).await.unwrap();
@@ -248,7 +248,7 @@ async fn alerts_arrive_by_email_and_by_signed_webhook() {
     let (core, _stop) = common::running_core(dir.path()).await;
     let ctx = common::ctx();
     let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
-    let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
+    let alice = common::person(&core, &admin, "alice", Role::User).await;
     let a = &core.alerts;
     // Mail settings: admins only; the password is sealed and never shown.
     let smtp = SmtpSettings { host: "127.0.0.1".into(), port: sink.port, security: SmtpSecurity::None, username: None, password: None, password_set: false, from: "pier@example.com".into() };

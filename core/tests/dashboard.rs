@@ -20,8 +20,8 @@ async fn staff_see_the_platform_and_users_their_own() {
     let (core, _stop) = common::running_core(dir.path()).await;
     let ctx = common::ctx();
     let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
-    let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
-    let bob = actor_of(&core.accounts.create_user(&admin, common::new_user("bob", Role::User), &ctx).await.unwrap());
+    let alice = common::person(&core, &admin, "alice", Role::User).await;
+    let bob = common::person(&core, &admin, "bob", Role::User).await;
     let (alice_id, bob_id) = (alice.user_id().unwrap(), bob.user_id().unwrap());
     common::vps_row(&core.db, alice_id, "a1").await;
     let a2 = common::vps_row(&core.db, alice_id, "a2").await;

@@ -125,11 +125,10 @@ async fn the_store_answers_each_range_from_its_tier_and_survives_a_restart() {
 async fn owners_read_their_own_staff_read_all_samples_go_live_and_series_go_with_their_vps() {
     let dir = tempfile::tempdir().unwrap();
     let (core, _stop) = common::running_core(dir.path()).await;
-    let ctx = common::ctx();
     let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
-    let support = actor_of(&core.accounts.create_user(&admin, common::new_user("sam", Role::Support), &ctx).await.unwrap());
-    let alice = actor_of(&core.accounts.create_user(&admin, common::new_user("alice", Role::User), &ctx).await.unwrap());
-    let bob = actor_of(&core.accounts.create_user(&admin, common::new_user("bob", Role::User), &ctx).await.unwrap());
+    let support = common::person(&core, &admin, "sam", Role::Support).await;
+    let alice = common::person(&core, &admin, "alice", Role::User).await;
+    let bob = common::person(&core, &admin, "bob", Role::User).await;
     let vps = common::vps_row(&core.db, alice.user_id().unwrap(), "web").await;
     let m = &core.monitoring;
     let mut live = core.bus.subscribe();

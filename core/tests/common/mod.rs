@@ -149,3 +149,8 @@ pub async fn vps_row(db: &sea_orm::DatabaseConnection, owner: i64, name: &str) -
     .unwrap()
     .id
 }
+
+/// An account of `role` made by `admin`, as the actor the services take.
+pub async fn person(core: &pier_core::Core, admin: &pier_core::actor::Actor, name: &str, role: Role) -> pier_core::actor::Actor {
+    pier_core::accounts::actor_of(&core.accounts.create_user(admin, new_user(name, role), &ctx()).await.unwrap())
+}

@@ -164,6 +164,75 @@ async fn owners_hear_of_their_own_and_events_raise_and_clear() {
     assert_eq!(a.acknowledge(&alice, failed.id, &ctx).await.unwrap().state, AlertState::Resolved);
 }
 
+#[tokio::test]
+async fn containers_that_stop_unexpectedly_and_engines_that_go_away_are_told_and_cleared() {
+    use pier_core::entity::{container, engine};
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _stop) = common::running_core(dir.path()).await;
+    let admin = actor_of(&core.accounts.create_admin_from_cli(common::new_user("root", Role::Admin)).await.unwrap());
+    let alice = common::person(&core, &admin, "alice", Role::User).await;
+    let a = &core.alerts;
+    let t0 = OffsetDateTime::now_utc();
+    let e = engine::ActiveModel { name: Set("edge".into()), endpoint: Set("tcp://192.0.2.1:2375".into()), status: Set("unreachable".into()), last_error: Set(Some("connection refused".into())), created_at: Set(t0), ..Default::default() }.insert(&core.db).await.unwrap();
+    // alice's container died on its own (out of memory) and is still down.
+    let web = container::ActiveModel { engine_id: Set(e.id), docker_id: Set("a".repeat(64)), name: Set("web".into()), owner_id: Set(alice.user_id()), created_at: Set(t0), crashed_at: Set(Some(t0)), crash_exit_code: Set(Some(137)), crash_oom: Set(true), ..Default::default() }.insert(&core.db).await.unwrap();
+    let firing = |who| {
+        let a = a.clone();
+        async move {
+            let mut k: Vec<(String, String)> = a.list_alerts(&who, &AlertQuery { state: Some(AlertState::Firing), limit: None }).await.unwrap().into_iter().map(|x| (x.kind, x.title)).collect();
+            k.sort();
+            k
+        }
+    };
+    let t = t0 + Duration::seconds(5);
+    assert_eq!(a.round(t, &[], None, t0 - Duration::seconds(5)).await.unwrap().len(), 2);
+    assert_eq!(firing(alice.clone()).await, vec![("container_stopped".into(), "Container web stopped unexpectedly (out of memory)".into())]);
+    assert_eq!(
+        firing(admin.clone()).await,
+        vec![("container_stopped".into(), "Container web stopped unexpectedly (out of memory)".into()), ("engine_unreachable".into(), "Docker engine edge is unreachable: connection refused".into())]
+    );
+    // The owner hears of their container, the administrators of the engine.
+    assert_eq!((a.unread_count(&alice).await.unwrap(), a.unread_count(&admin).await.unwrap()), (1, 1));
+    assert!(a.round(t + Duration::seconds(10), &[], None, t).await.unwrap().is_empty(), "told once");
+
+    // Started again: firing until it has stayed up two minutes, then resolved.
+    let mut m: container::ActiveModel = web.clone().into();
+    m.started_at = Set(Some(t + Duration::seconds(12)));
+    let web = m.update(&core.db).await.unwrap();
+    assert!(a.round(t + Duration::seconds(60), &[], None, t + Duration::seconds(10)).await.unwrap().is_empty(), "up for under two minutes");
+    let c = a.round(t + Duration::seconds(140), &[], None, t + Duration::seconds(60)).await.unwrap();
+    assert_eq!(c.iter().map(|c| (c.target.clone(), c.to)).collect::<Vec<_>>(), vec![(format!("container:{}", "a".repeat(12)), AlertState::Resolved)]);
+
+    // Died and restarted (a restart policy) between two rounds: still told. A crash loop
+    // keeps that one alert firing instead of telling each restart.
+    let crash = |at: OffsetDateTime| {
+        let mut m: container::ActiveModel = web.clone().into();
+        m.crashed_at = Set(Some(at));
+        m.crash_oom = Set(false);
+        m.crash_exit_code = Set(Some(2));
+        m.started_at = Set(Some(at + Duration::seconds(1)));
+        m.update(&core.db)
+    };
+    let t1 = t + Duration::seconds(200);
+    crash(t1 - Duration::seconds(3)).await.unwrap();
+    let c = a.round(t1, &[], None, t1 - Duration::seconds(10)).await.unwrap();
+    assert_eq!(c.iter().map(|c| c.to).collect::<Vec<_>>(), vec![AlertState::Firing]);
+    assert_eq!(firing(alice.clone()).await, vec![("container_stopped".into(), "Container web stopped unexpectedly (exit code 2)".into())]);
+    for k in 1..6 {
+        let at = t1 + Duration::seconds(30 * k);
+        crash(at - Duration::seconds(5)).await.unwrap();
+        assert!(a.round(at, &[], None, at - Duration::seconds(30)).await.unwrap().is_empty(), "one alert for the loop");
+    }
+
+    // Gone things resolve their alerts: the engine removed from Pier, a crashed container's record dropped.
+    let t2 = t1 + Duration::seconds(200);
+    container::Entity::delete_many().exec(&core.db).await.unwrap();
+    engine::Entity::delete_by_id(e.id).exec(&core.db).await.unwrap();
+    let c = a.round(t2, &[], None, t2 - Duration::seconds(10)).await.unwrap();
+    assert_eq!(c.iter().map(|c| c.to).collect::<Vec<_>>(), vec![AlertState::Resolved, AlertState::Resolved]);
+    assert!(firing(admin.clone()).await.is_empty());
+}
+
 /// An SMTP sink on loopback (aiosmtpd, design.md §5): mail lands in `dir/new`.
 struct Sink {
     child: std::process::Child,

@@ -197,6 +197,54 @@ async fn startup_scripts_run_after_each_start_and_on_demand_with_live_output() {
     }
 }
 
+/// The container's record as the event follower left it.
+async fn record(core: &pier_core::Core, id: &str) -> pier_core::entity::container::Model {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    pier_core::entity::container::Entity::find().filter(pier_core::entity::container::Column::DockerId.eq(id)).one(&core.db).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_container_that_dies_on_its_own_is_an_alert_and_one_stopped_or_killed_is_not() {
+    if !pier_docker::test_images::docker_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _stop, admin, _support, people) = staffed_core(dir.path(), &["alice"]).await;
+    let _sync = core.containers.spawn_sync();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (ctx, alice) = (common::ctx(), people[0].clone());
+    let c = &core.containers;
+    let pid = std::process::id();
+    let since = time::OffsetDateTime::now_utc();
+    let steady = c.create_container(&alice, pier_docker::test_images::request(&format!("steady-{pid}"), BUSYBOX, &["sleep", "600"]), &ctx).await.unwrap();
+    let killed = c.create_container(&alice, pier_docker::test_images::request(&format!("killed-{pid}"), BUSYBOX, &["sleep", "600"]), &ctx).await.unwrap();
+    let crashy = c.create_container(&alice, pier_docker::test_images::request(&format!("crashy-{pid}"), BUSYBOX, &["sh", "-c", "sleep 2; exit 3"]), &ctx).await.unwrap();
+    c.act(&alice, &steady.id, ContainerAction::Stop, &ctx).await.unwrap();
+    c.act(&alice, &killed.id, ContainerAction::Kill, &ctx).await.unwrap();
+    // Killed from outside Pier too is asked for (Docker says who signalled it).
+    let outside = c.create_container(&alice, pier_docker::test_images::request(&format!("outside-{pid}"), BUSYBOX, &["sleep", "600"]), &ctx).await.unwrap();
+    assert!(std::process::Command::new("docker").args(["kill", &outside.id]).status().unwrap().success());
+    let mut crashed = record(&core, &crashy.id).await;
+    for _ in 0..100 {
+        if crashed.crashed_at.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        crashed = record(&core, &crashy.id).await;
+    }
+    assert_eq!((crashed.crash_exit_code, crashed.crash_oom), (Some(3), false), "{crashed:?}");
+    for quiet in [&steady, &killed, &outside] {
+        assert_eq!(record(&core, &quiet.id).await.crashed_at, None, "{} was stopped on purpose", quiet.name);
+    }
+    let now = time::OffsetDateTime::now_utc();
+    core.alerts.round(now, &[], None, since).await.unwrap();
+    let told: Vec<(String, String)> = core.alerts.list_alerts(&alice, &Default::default()).await.unwrap().into_iter().map(|a| (a.kind, a.title)).collect();
+    assert_eq!(told, vec![("container_stopped".to_string(), format!("Container crashy-{pid} stopped unexpectedly (exit code 3)"))]);
+    for gone in [steady, killed, crashy, outside] {
+        c.delete_container(&admin, &gone.id, &gone.name, false, &ctx).await.unwrap();
+    }
+}
+
 /// Forwards TCP connections to dockerd's socket (a remote engine on plain TCP, for the test).
 async fn docker_proxy(listener: tokio::net::TcpListener) {
     loop {
@@ -257,7 +305,14 @@ async fn engines_on_tcp_and_tls_are_added_used_and_removed_by_admins() {
     let down = c.list_engines(&admin).await.unwrap().into_iter().find(|e| e.id == added.id).unwrap();
     assert!(!down.connected && down.error.as_deref().is_some_and(|m| !m.is_empty()), "{down:?}");
     assert!(c.list_containers(&admin).await.is_ok());
+    // …and administrators are alerted, until it is removed from Pier.
+    let now = time::OffsetDateTime::now_utc();
+    core.alerts.round(now, &[], None, now).await.unwrap();
+    let alerts = core.alerts.list_alerts(&admin, &Default::default()).await.unwrap();
+    assert!(alerts.iter().any(|a| a.kind == "engine_unreachable" && a.title.starts_with("Docker engine edge-tcp is unreachable: ")), "{alerts:?}");
     c.remove_engine(&admin, added.id, &ctx).await.unwrap();
+    core.alerts.round(now, &[], None, now).await.unwrap();
+    assert!(core.alerts.list_alerts(&admin, &Default::default()).await.unwrap().iter().all(|a| a.kind != "engine_unreachable" || a.state == pier_proto::alerts::AlertState::Resolved));
 
     // TLS with client certificates (a TLS front that requires one stands before dockerd).
     make_certs(dir.path());

@@ -17,6 +17,7 @@ mod m20261202_000011_sites;
 mod m20261202_000012_access_lists;
 mod m20261202_000013_metrics;
 mod m20261202_000014_alerts;
+mod m20261203_000015_container_exits;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_access_lists::Migration),
             Box::new(m20261202_000013_metrics::Migration),
             Box::new(m20261202_000014_alerts::Migration),
+            Box::new(m20261203_000015_container_exits::Migration),
         ]
     }
 }

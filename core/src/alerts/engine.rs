@@ -2,10 +2,10 @@
 //! in the tests, now in the panel).
 
 use super::{Alerts, Result};
-use crate::entity::{alert, alert_rule, certificate, container, host, job, site, vps};
+use crate::entity::{alert, alert_rule, certificate, container, engine, host, job, site, vps};
 use pier_proto::alerts::{AlertState, RuleInput, Severity};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
 /// Event kinds.
@@ -13,6 +13,14 @@ pub const HOST_UNREACHABLE: &str = "host_unreachable";
 pub const NGINX_DOWN: &str = "nginx_down";
 pub const VPS_CRASHED: &str = "vps_crashed";
 pub const JOB_FAILED: &str = "job_failed";
+/// A container that died on its own (no stop or kill asked for) with a non-zero exit code or
+/// out of memory: firing while it is down and until it has stayed up for `SETTLE` after a
+/// start — so a crash loop under a restart policy is one alert (reminded hourly), not one per
+/// restart, and a crash restarted between two rounds is still told.
+pub const CONTAINER_STOPPED: &str = "container_stopped";
+pub const ENGINE_UNREACHABLE: &str = "engine_unreachable";
+/// How long a container must stay up after a crash for its alert to resolve.
+pub const SETTLE: time::Duration = time::Duration::minutes(2);
 /// A VPS whose expiry is less than the expiry schedule's warning time away: its owner is told
 /// through their channels (the schedule itself records the warning in the audit log).
 pub const VPS_EXPIRING: &str = "vps_expiring";
@@ -142,22 +150,52 @@ impl Alerts {
     /// Resolves the open event alert of `(kind, target)`, if any.
     async fn clear(&self, now: OffsetDateTime, kind: &str, target: &str) -> Result<Option<Transition>> {
         let Some(open) = alert::Entity::find().filter(alert::Column::Kind.eq(kind)).filter(alert::Column::Target.eq(target)).filter(alert::Column::State.eq("firing")).one(&self.db).await? else { return Ok(None) };
+        Ok(Some(self.resolve(now, open).await?))
+    }
+
+    async fn resolve(&self, now: OffsetDateTime, open: alert::Model) -> Result<Transition> {
         let mut m: alert::ActiveModel = open.into();
         m.state = Set("resolved".into());
         m.resolved_at = Set(Some(now));
         let row = m.update(&self.db).await?;
         self.publish(&row);
-        Ok(Some(Transition { alert_id: row.id, target: row.target, to: AlertState::Resolved }))
+        Ok(Transition { alert_id: row.id, target: row.target, to: AlertState::Resolved })
+    }
+
+    /// Containers that stopped unexpectedly (see `CONTAINER_STOPPED`).
+    async fn check_containers(&self, now: OffsetDateTime, present: &mut HashSet<String>) -> Result<Vec<Transition>> {
+        let mut out = Vec::new();
+        for c in container::Entity::find().all(&self.db).await? {
+            let target = format!("container:{}", &c.docker_id[..c.docker_id.len().min(12)]);
+            present.insert(target.clone());
+            let Some(crashed) = c.crashed_at else { continue };
+            let why = match (c.crash_oom, c.crash_exit_code) {
+                (true, _) => "out of memory".to_string(),
+                (false, Some(code)) => format!("exit code {code}"),
+                (false, None) => "no exit code".to_string(),
+            };
+            let title = format!("Container {} stopped unexpectedly ({why})", c.name);
+            let up_since = c.started_at.filter(|s| *s > crashed);
+            if up_since.is_none_or(|s| now - s < SETTLE) {
+                out.extend(self.raise(now, CONTAINER_STOPPED, &target, c.owner_id, title, Severity::Critical).await?);
+            } else {
+                out.extend(self.clear(now, CONTAINER_STOPPED, &target).await?);
+            }
+        }
+        Ok(out)
     }
 
     /// Event alerts: hosts unreachable, nginx down (`nginx_running`: `None` when nginx is not
-    /// managed), VPSs crashed or expiring within a day, certificates expiring in 14/7/3 days,
-    /// jobs failed since `since`.
+    /// managed), Docker engines unreachable, VPSs crashed or expiring within a day, containers
+    /// stopped unexpectedly, certificates expiring in 14/7/3 days, jobs failed since `since`.
     pub async fn check_events(&self, now: OffsetDateTime, nginx_running: Option<bool>, since: OffsetDateTime) -> Result<Vec<Transition>> {
         let mut out = Vec::new();
+        // The targets that still exist: open alerts about any other are resolved at the end.
+        let mut present = HashSet::new();
         let mut push = |t: Option<Transition>| out.extend(t);
         for h in host::Entity::find().all(&self.db).await? {
             let target = format!("host:{}", h.id);
+            present.insert(target.clone());
             if h.status == "unreachable" {
                 let why = h.last_error.clone().unwrap_or_default();
                 push(self.raise(now, HOST_UNREACHABLE, &target, None, format!("Host {} is unreachable: {why}", h.name), Severity::Critical).await?);
@@ -165,8 +203,20 @@ impl Alerts {
                 push(self.clear(now, HOST_UNREACHABLE, &target).await?);
             }
         }
+        for e in engine::Entity::find().all(&self.db).await? {
+            let target = format!("engine:{}", e.id);
+            present.insert(target.clone());
+            if e.status == "unreachable" {
+                let why = e.last_error.clone().unwrap_or_default();
+                push(self.raise(now, ENGINE_UNREACHABLE, &target, None, format!("Docker engine {} is unreachable: {why}", e.name), Severity::Critical).await?);
+            } else {
+                push(self.clear(now, ENGINE_UNREACHABLE, &target).await?);
+            }
+        }
+        let sites = site::Entity::find().all(&self.db).await?;
+        present.extend(sites.iter().map(|s| format!("site:{}", s.name)));
         if let Some(running) = nginx_running {
-            let has_sites = site::Entity::find().one(&self.db).await?.is_some();
+            let has_sites = !sites.is_empty();
             if has_sites && !running {
                 push(self.raise(now, NGINX_DOWN, "nginx", None, "nginx is not running: sites are not served".into(), Severity::Critical).await?);
             } else {
@@ -175,6 +225,7 @@ impl Alerts {
         }
         for v in vps::Entity::find().all(&self.db).await? {
             let target = format!("vps:{}", v.id);
+            present.insert(target.clone());
             if v.state == "crashed" {
                 push(self.raise(now, VPS_CRASHED, &target, Some(v.owner_id), format!("VPS {} stopped unexpectedly (it crashed)", v.name), Severity::Critical).await?);
             } else {
@@ -193,10 +244,14 @@ impl Alerts {
                 _ => push(self.clear(now, VPS_EXPIRING, &target).await?),
             }
         }
+        for t in self.check_containers(now, &mut present).await? {
+            push(Some(t));
+        }
         for c in certificate::Entity::find().filter(certificate::Column::Status.eq("valid")).all(&self.db).await? {
             let Some(not_after) = c.not_after else { continue };
             let days = (not_after - now).whole_days();
             let target = format!("certificate:{}", c.id);
+            present.insert(target.clone());
             for threshold in CERT_DAYS {
                 let kind = format!("{CERT_EXPIRING}_{threshold}");
                 if days <= threshold {
@@ -211,6 +266,21 @@ impl Alerts {
         for j in failed {
             let owner = j.created_by.as_deref().and_then(|k| k.strip_prefix("user:")).and_then(|id| id.parse().ok());
             push(self.raise(now, JOB_FAILED, &format!("job:{}", j.id), owner, format!("Job #{} ({}) failed: {}", j.id, j.kind, j.message), Severity::Warning).await?);
+        }
+        out.extend(self.resolve_orphans(now, &present).await?);
+        Ok(out)
+    }
+
+    /// Resolves the open alerts (rule or event) about things that are gone — a removed host or
+    /// engine, a deleted VPS, container, site or certificate: nothing else would clear them.
+    async fn resolve_orphans(&self, now: OffsetDateTime, present: &HashSet<String>) -> Result<Vec<Transition>> {
+        const THINGS: [&str; 6] = ["host:", "engine:", "vps:", "container:", "site:", "certificate:"];
+        let open = alert::Entity::find().filter(alert::Column::State.is_in(["pending", "firing"])).all(&self.db).await?;
+        let mut out = Vec::new();
+        for a in open {
+            if THINGS.iter().any(|p| a.target.starts_with(p)) && !present.contains(&a.target) {
+                out.push(self.resolve(now, a).await?);
+            }
         }
         Ok(out)
     }

@@ -57,9 +57,32 @@ impl Containers {
                 Err(_) => Err(format!("no answer within {} seconds", ASK_TIMEOUT.as_secs())),
             },
         };
+        self.record_health(&e, info.as_ref().err().map(String::as_str)).await;
         match info {
             Ok(i) => EngineView { id: e.id, name: e.name, endpoint: e.endpoint, connected: true, error: None, version: Some(i.version), api_version: Some(i.api_version), containers: i.containers, running: i.running, images: i.images },
             Err(m) => EngineView { id: e.id, name: e.name, endpoint: e.endpoint, connected: false, error: Some(m), version: None, api_version: None, containers: 0, running: 0, images: 0 },
+        }
+    }
+
+    /// Keeps the engine row's `status` and `last_error` current (the alerts engine raises
+    /// `engine_unreachable` from them): written only when they change, so the followers and
+    /// page views can call it freely.
+    pub(super) async fn record_health(&self, e: &engine::Model, error: Option<&str>) {
+        let status = if error.is_some() { "unreachable" } else { "connected" };
+        if e.status == status && e.last_error.as_deref() == error {
+            return;
+        }
+        // Re-read: the follower and a page view may both get here with an older row.
+        let Ok(Some(row)) = engine::Entity::find_by_id(e.id).one(&self.db).await else { return };
+        if row.status == status && row.last_error.as_deref() == error {
+            return;
+        }
+        let mut m: engine::ActiveModel = row.into();
+        m.status = Set(status.into());
+        m.last_error = Set(error.map(str::to_string));
+        m.checked_at = Set(Some(time::OffsetDateTime::now_utc()));
+        if let Err(err) = m.update(&self.db).await {
+            tracing::warn!(engine = e.name, error = %err, "engine health not recorded");
         }
     }
 

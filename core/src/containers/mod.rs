@@ -57,11 +57,13 @@ pub struct Containers {
     stats: stats::ContainerStatsStore,
     /// Records (`containers.id`) whose startup script runs now: one run at a time each.
     scripts_running: Arc<Mutex<std::collections::HashSet<i64>>>,
+    /// Which deaths were asked for (see `sync::DeathWatch`).
+    deaths: Arc<sync::DeathWatch>,
 }
 
 impl Containers {
     pub fn new(db: DatabaseConnection, audit: Audit, bus: EventBus, bind_root: PathBuf) -> Self {
-        Self { db, audit, bus, bind_root, engines: Default::default(), stats: Default::default(), scripts_running: Default::default() }
+        Self { db, audit, bus, bind_root, engines: Default::default(), stats: Default::default(), scripts_running: Default::default(), deaths: Default::default() }
     }
 
     /// The client for engine `row` (clients connect lazily and are cheap to keep; one per

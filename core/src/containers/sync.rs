@@ -11,15 +11,88 @@ use crate::entity::{container, engine};
 use futures::StreamExt;
 use pier_docker::events::ContainerEvent;
 use pier_proto::live::Topic;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::collections::HashSet;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// New engines get a follower within this.
 const RESCAN: Duration = Duration::from_secs(15);
 /// Rescans between two scheduled reconciles (20 × 15 s = 5 minutes).
 const RECONCILE_EVERY: u32 = 20;
+
+/// A `die` within this of a `kill` event was asked for: every stop, restart, kill and forced
+/// removal begins with one (a stop's SIGKILL after its timeout is a second `kill`).
+const ASKED_WITHIN: Duration = Duration::from_secs(60);
+
+/// A death nobody asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Crash {
+    pub exit_code: Option<i64>,
+    pub oom: bool,
+}
+
+/// Tells a container death that was asked for from one that was not, from the order of
+/// Docker's events: `kill` (a signal Docker sent) and `oom` come before the `die` they cause.
+/// A process that ends by itself with exit code 0 finished its work: not a crash.
+#[derive(Debug, Default)]
+pub struct DeathWatch {
+    /// Per container id: when Docker last signalled it, and whether it ran out of memory since.
+    seen: Mutex<HashMap<String, (Option<Instant>, bool)>>,
+}
+
+impl DeathWatch {
+    pub fn signalled(&self, id: &str, at: Instant) {
+        self.seen.lock().expect("not poisoned").entry(id.to_string()).or_default().0 = Some(at);
+    }
+
+    pub fn out_of_memory(&self, id: &str) {
+        self.seen.lock().expect("not poisoned").entry(id.to_string()).or_default().1 = true;
+    }
+
+    pub fn forget(&self, id: &str) {
+        self.seen.lock().expect("not poisoned").remove(id);
+    }
+
+    /// A `die` at `at`: the crash, if nobody asked for it. Forgets what it knew of `id`.
+    pub fn died(&self, id: &str, exit_code: Option<i64>, at: Instant) -> Option<Crash> {
+        let (signalled, oom) = self.seen.lock().expect("not poisoned").remove(id).unwrap_or_default();
+        let asked = signalled.is_some_and(|s| at.saturating_duration_since(s) <= ASKED_WITHIN);
+        let failed = oom || exit_code.is_some_and(|c| c != 0);
+        (!asked && failed).then_some(Crash { exit_code, oom })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deaths_asked_for_are_told_from_crashes() {
+        let w = DeathWatch::default();
+        let t = Instant::now();
+        // docker stop / restart / kill: a signal first.
+        w.signalled("a", t);
+        assert_eq!(w.died("a", Some(143), t + Duration::from_secs(2)), None);
+        // SIGTERM ignored, SIGKILL after the stop timeout: still asked for.
+        w.signalled("a", t);
+        w.signalled("a", t + Duration::from_secs(10));
+        assert_eq!(w.died("a", Some(137), t + Duration::from_secs(10)), None);
+        // The signal was forgotten with the death: the next death on its own is a crash.
+        assert_eq!(w.died("a", Some(1), t + Duration::from_secs(20)), Some(Crash { exit_code: Some(1), oom: false }));
+        // Ended by itself with 0: finished, not crashed.
+        assert_eq!(w.died("b", Some(0), t), None);
+        // Out of memory, whatever the code.
+        w.out_of_memory("c");
+        assert_eq!(w.died("c", Some(137), t), Some(Crash { exit_code: Some(137), oom: true }));
+        // A signal long ago does not excuse a later death.
+        w.signalled("d", t);
+        assert_eq!(w.died("d", Some(2), t + ASKED_WITHIN + Duration::from_secs(1)), Some(Crash { exit_code: Some(2), oom: false }));
+        w.signalled("e", t);
+        w.forget("e");
+        assert_eq!(w.died("e", Some(2), t), Some(Crash { exit_code: Some(2), oom: false }));
+    }
+}
 
 /// What the browser receives on `containers`.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -69,9 +142,13 @@ impl Containers {
             // Subscribe first, then reconcile: a change between the two is seen by both, never by neither.
             let mut events = Box::pin(client.container_events());
             match self.reconcile(&e).await {
-                Ok(()) => backoff = Duration::from_secs(1),
+                Ok(()) => {
+                    backoff = Duration::from_secs(1);
+                    self.record_health(&e, None).await;
+                }
                 Err(err) => {
                     tracing::debug!(engine = e.name, error = %err, "containers: engine not reachable");
+                    self.record_health(&e, Some(&err.to_string())).await;
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(60));
                     continue;
@@ -114,6 +191,24 @@ impl Containers {
         Ok(())
     }
 
+    async fn note_crash(&self, row: &container::Model, crash: &Crash) {
+        let mut m: container::ActiveModel = row.clone().into();
+        m.crashed_at = Set(Some(time::OffsetDateTime::now_utc()));
+        m.crash_exit_code = Set(crash.exit_code);
+        m.crash_oom = Set(crash.oom);
+        if let Err(err) = m.update(&self.db).await {
+            tracing::warn!(container = row.name, error = %err, "container crash not recorded");
+        }
+    }
+
+    async fn note_start(&self, row: &container::Model) {
+        let mut m: container::ActiveModel = row.clone().into();
+        m.started_at = Set(Some(time::OffsetDateTime::now_utc()));
+        if let Err(err) = m.update(&self.db).await {
+            tracing::warn!(container = row.name, error = %err, "container start not recorded");
+        }
+    }
+
     async fn forget(&self, row: &container::Model, why: &str) -> Result<()> {
         container::Entity::delete_by_id(row.id).exec(&self.db).await?;
         let detail = format!("{}: record removed, {why}", row.name);
@@ -127,10 +222,26 @@ impl Containers {
             return;
         }
         let row = container::Entity::find().filter(container::Column::EngineId.eq(e.id)).filter(container::Column::DockerId.eq(&ev.id)).one(&self.db).await.ok().flatten();
-        if ev.action == "die" && ev.exit_code.is_some_and(|c| c != 0) {
-            tracing::info!(engine = e.name, container = ev.name, exit_code = ?ev.exit_code, "container died");
+        match ev.action.as_str() {
+            "kill" => self.deaths.signalled(&ev.id, Instant::now()),
+            "oom" => self.deaths.out_of_memory(&ev.id),
+            "die" => {
+                if let Some(crash) = self.deaths.died(&ev.id, ev.exit_code, Instant::now()) {
+                    tracing::info!(engine = e.name, container = ev.name, exit_code = ?crash.exit_code, oom = crash.oom, "container stopped unexpectedly");
+                    if let Some(row) = &row {
+                        self.note_crash(row, &crash).await;
+                    }
+                }
+            }
+            "start" => {
+                if let Some(row) = &row {
+                    self.note_start(row).await;
+                }
+            }
+            _ => {}
         }
         if ev.action == "destroy" {
+            self.deaths.forget(&ev.id);
             if let Some(row) = &row {
                 // Pier's own delete removes the row first; only removals outside Pier get here.
                 let _ = self.forget(row, "it was removed outside Pier").await;

@@ -11,6 +11,13 @@ pub struct Model {
     pub name: String,
     pub owner_id: Option<i64>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// When it last died on its own (no stop or kill asked for) with a non-zero exit code or
+    /// out of memory; the alerts engine raises `container_stopped` from these.
+    pub crashed_at: Option<TimeDateTimeWithTimeZone>,
+    pub crash_exit_code: Option<i64>,
+    pub crash_oom: bool,
+    /// When it last started (a start after `crashed_at` ends that alert).
+    pub started_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,10 @@ test('host charts fill in live, read out on hover, and change range', async () =
     await until(async () => (await points(cpu)) >= 2, 'CPU samples drawn', 20_000);
     const before = await points(cpu);
     await until(async () => (await points(cpu)) >= before + 2, 'the chart growing live', 20_000);
+    // Pier's own traffic: the page's requests show in its request and latency charts.
+    const pier = page.locator('.metrics-panel').nth(1);
+    await until(async () => (await points(pier.locator('figure.chart[data-metric="latency_p95_ms"]'))) >= 1, "Pier's latency charted", 20_000);
+    assert.match(await pier.locator('figure.chart[data-metric="requests_per_s"] .chart-value').innerText(), /\/s$/);
     const mem = page.locator('figure.chart[data-metric="mem_used_pct"]');
     assert.match(await mem.locator('.chart-value').innerText(), /^\d+\.\d %$/);
     // Hover: the read-out names the time and the value under the pointer.

@@ -39,10 +39,12 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     pub live_connections: Gauge,
     jobs_queued: Gauge,
+    /// The same requests for Pier's own history (monitoring's `pier` target).
+    history: Arc<pier_core::monitoring::requests::RequestStats>,
 }
 
 impl Metrics {
-    pub fn new() -> Self {
+    pub fn new(history: Arc<pier_core::monitoring::requests::RequestStats>) -> Self {
         let mut registry = Registry::with_prefix("pier");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
@@ -52,10 +54,11 @@ impl Metrics {
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
         registry.register("live_connections", "Open live-event WebSockets", live_connections.clone());
         registry.register("jobs_queued", "Jobs waiting for a worker", jobs_queued.clone());
-        Self { registry, requests, latency, live_connections, jobs_queued }
+        Self { registry, requests, latency, live_connections, jobs_queued, history }
     }
 
     fn observe(&self, method: &str, route: String, status: u16, seconds: f64) {
+        self.history.observe(status, seconds);
         self.requests
             .get_or_create(&RequestLabels { method: method.to_string(), route: route.clone(), status: status.to_string() })
             .inc();
@@ -179,8 +182,10 @@ mod tests {
 
     #[test]
     fn rendered_text_has_the_request_series() {
-        let m = Metrics::new();
+        let history = Arc::<pier_core::monitoring::requests::RequestStats>::default();
+        let m = Metrics::new(history.clone());
         m.observe("GET", "/jobs".into(), 200, 0.002);
+        assert!(history.take(std::time::Instant::now()).latency_p50_ms.is_some(), "counted for the history too");
         let text = m.render();
         assert!(text.contains("pier_http_requests_total{method=\"GET\",route=\"/jobs\",status=\"200\"} 1"), "{text}");
         assert!(text.contains("pier_http_request_duration_seconds_bucket"), "{text}");

@@ -31,7 +31,7 @@ use tower_http::trace::TraceLayer;
 pub use metrics::Metrics;
 
 pub fn router(core: Core, leptos: LeptosOptions) -> Router {
-    let metrics = Arc::new(Metrics::new());
+    let metrics = Arc::new(Metrics::new(core.monitoring.requests()));
     let behind_tls = core.config.behind_tls();
     let sessions = auth::session_layer(core.sessions.clone(), behind_tls);
     let state = ServerState { core, leptos };

@@ -36,6 +36,9 @@ impl Unit {
             Unit::Percent => format!("{v:.1} %"),
             Unit::Bytes => bytes(v),
             Unit::BytesPerSecond => format!("{}/s", bytes(v)),
+            // Pier's own answers take well under a millisecond: keep their digits.
+            Unit::Millis if v < 1.0 => format!("{v:.2} ms"),
+            Unit::Millis if v < 10.0 => format!("{v:.1} ms"),
             Unit::Millis => format!("{v:.0} ms"),
             Unit::PerSecond => format!("{v:.2}/s"),
             Unit::Plain => if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") },

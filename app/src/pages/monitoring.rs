@@ -38,7 +38,11 @@ pub const SITE_CHARTS: [ChartSpec; 4] = [
     ChartSpec { metric: "bytes_per_s", title: "Bytes sent", unit: Unit::BytesPerSecond },
 ];
 
-const PANEL_CHARTS: [ChartSpec; 2] = [
+const PANEL_CHARTS: [ChartSpec; 6] = [
+    ChartSpec { metric: "requests_per_s", title: "Requests", unit: Unit::PerSecond },
+    ChartSpec { metric: "errors_per_s", title: "Server errors (5xx)", unit: Unit::PerSecond },
+    ChartSpec { metric: "latency_p50_ms", title: "Latency p50", unit: Unit::Millis },
+    ChartSpec { metric: "latency_p95_ms", title: "Latency p95", unit: Unit::Millis },
     ChartSpec { metric: "jobs_queued", title: "Jobs waiting", unit: Unit::Plain },
     ChartSpec { metric: "rss_bytes", title: "Pier's memory", unit: Unit::Bytes },
 ];

@@ -3,10 +3,12 @@
 //! own task with its own deadline, so one that is slow or failing never holds up the others:
 //! - the host (sysinfo) and the sites' access logs every `interval_s`;
 //! - VPSs and containers from their stats collectors' streams (kept at `interval_s` at most);
-//! - the panel itself (job queue depth, its memory) every `interval_s`.
+//! - the panel itself (requests, 5xx errors and latency p50/p95 of the window, job queue
+//!   depth, its memory) every `interval_s`.
 
 pub mod codec;
 pub mod host;
+pub mod requests;
 pub mod rollup;
 pub mod store;
 
@@ -40,6 +42,8 @@ pub struct Monitoring {
     owners: Arc<Mutex<HashMap<String, Option<i64>>>>,
     /// Each target's latest samples (for Prometheus).
     latest: Arc<Mutex<HashMap<String, (i64, Vec<(String, f64)>)>>>,
+    /// Pier's own HTTP traffic, observed by the binary's middleware.
+    requests: Arc<requests::RequestStats>,
 }
 
 fn now_s() -> i64 {
@@ -50,11 +54,16 @@ impl Monitoring {
     pub fn new(db: DatabaseConnection, bus: EventBus, config: &crate::config::MonitoringConfig) -> Self {
         let keep = [i64::from(config.keep_raw_hours) * 3600, i64::from(config.keep_1m_days) * 86_400, i64::from(config.keep_10m_days) * 86_400, i64::from(config.keep_1h_days) * 86_400];
         let store = Store::new(db.clone(), rollup::tiers(config.interval_s as i64, keep));
-        Self { db, bus, store, interval: Duration::from_secs(config.interval_s.max(1)), seen: Default::default(), owners: Default::default(), latest: Default::default() }
+        Self { db, bus, store, interval: Duration::from_secs(config.interval_s.max(1)), seen: Default::default(), owners: Default::default(), latest: Default::default(), requests: Default::default() }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Where the HTTP layer counts Pier's requests.
+    pub fn requests(&self) -> Arc<requests::RequestStats> {
+        self.requests.clone()
     }
 
     pub fn interval(&self) -> Duration {
@@ -259,6 +268,7 @@ pub mod collectors {
                 if let Some(rss) = self_rss_bytes() {
                     values.push(("rss_bytes".into(), rss));
                 }
+                values.extend(m.requests.take(std::time::Instant::now()).values());
                 m.record("pier", now_s(), values).await
             }
         }));

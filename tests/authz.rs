@@ -271,6 +271,24 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "fn:save_smtp_settings", body: |_, _| json!({"settings": {"host": "127.0.0.1", "port": 25, "security": "none", "username": null, "from": "not an address"}}), allowed: ADMIN },
         Row { endpoint: "fn:send_test_mail", body: |_, _| json!({"to": "not an address"}), allowed: ADMIN },
         Row { endpoint: "fn:delete_alert_rule", body: |w, _| json!({"id": w.alert_rule}), allowed: ADMIN },
+        Row { endpoint: "fn:webhook_deliveries", body: |_, _| json!({"limit": 10}), allowed: ALL },
+        Row { endpoint: "GET /api/v1/alerts?state=firing", body: none, allowed: ALL },
+        Row { endpoint: "POST /api/v1/alerts/{alert}/acknowledge", body: none, allowed: STAFF },
+        Row { endpoint: "GET /api/v1/alert-rules", body: none, allowed: STAFF },
+        // Refused as invalid (a negative "for" time) once allowed, so the fixtures stay as they are.
+        Row { endpoint: "POST /api/v1/alert-rules", body: |_, _| json!({"name": "x", "metric": "cpu", "scope": {"kind": "host"}, "condition": "above", "threshold": 1.0, "for_s": -5, "channels": []}), allowed: ADMIN },
+        Row { endpoint: "PUT /api/v1/alert-rules/{alert_rule}", body: |_, _| json!({"name": "x", "metric": "cpu", "scope": {"kind": "host"}, "condition": "above", "threshold": 1.0, "for_s": -5, "channels": []}), allowed: ADMIN },
+        Row { endpoint: "GET /api/v1/notifications?limit=5", body: none, allowed: ALL },
+        Row { endpoint: "POST /api/v1/notifications/read", body: |_, _| json!({"up_to": 0}), allowed: ALL },
+        Row { endpoint: "GET /api/v1/me/channels", body: none, allowed: ALL },
+        Row { endpoint: "PUT /api/v1/me/channels", body: |_, _| json!({"email": false, "webhook_url": "ftp://nope"}), allowed: ALL },
+        Row { endpoint: "GET /api/v1/me/webhook-deliveries", body: none, allowed: ALL },
+        Row { endpoint: "POST /api/v1/me/webhook-test", body: none, allowed: ALL },
+        Row { endpoint: "GET /api/v1/settings/smtp", body: none, allowed: ADMIN },
+        Row { endpoint: "PUT /api/v1/settings/smtp", body: |_, _| json!({"host": "127.0.0.1", "port": 25, "security": "none", "username": null, "from": "not an address"}), allowed: ADMIN },
+        Row { endpoint: "POST /api/v1/settings/smtp/test", body: |_, _| json!({"to": "not an address"}), allowed: ADMIN },
+        // Nobody in the fixture has a webhook: everyone is refused with "invalid", not "forbidden".
+        Row { endpoint: "fn:send_test_webhook", body: none, allowed: ALL },
         // Monitoring: the platform's figures are for staff; a VPS's for whoever may read the VPS
         // (its owner — the admin here — support and billing).
         Row { endpoint: "fn:metric_series", body: |_, _| json!({"query": {"target": "host", "metric": "cpu", "from": 0, "to": 3600}}), allowed: STAFF },
@@ -401,6 +419,8 @@ fn request(c: &reqwest::Client, panel: &Panel, endpoint: &str, body: Value, w: &
         .replace("{access_list}", &w.access_list.to_string())
         .replace("{site}", &w.site.to_string())
         .replace("{cert}", &w.cert.to_string())
+        .replace("{alert_rule}", &w.alert_rule.to_string())
+        .replace("{alert}", &w.alert.to_string())
         .replace("{n}", &w.n.to_string());
     let url = panel.url(&path);
     match method {

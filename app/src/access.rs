@@ -105,6 +105,8 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("save_channel_settings", Access::Write),
     ("save_smtp_settings", Access::Write),
     ("send_test_mail", Access::Write),
+    ("webhook_deliveries", Access::Read),
+    ("send_test_webhook", Access::Write),
     ("metric_names", Access::Read),
     ("dashboard", Access::Read),
     ("list_access_lists", Access::Read),

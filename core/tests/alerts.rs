@@ -356,4 +356,19 @@ async fn alerts_arrive_by_email_and_by_signed_webhook() {
     let payload: serde_json::Value = serde_json::from_slice(body).unwrap();
     assert_eq!(payload["event"], "firing");
     assert_eq!(payload["alert"]["target"], format!("vps:{vps}"));
+    // The test button: a signed `test` event, logged like the others; without a URL, refused.
+    let id = a.send_test_webhook(&alice, &ctx).await.unwrap();
+    for _ in 0..50 {
+        if deliveries().await.unwrap().first().is_some_and(|d| d.id == id && d.state == "delivered") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(deliveries().await.unwrap()[0].state, "delivered");
+    let (head, body) = got.lock().unwrap().last().cloned().unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(payload["event"], "test");
+    assert!(head.to_ascii_lowercase().contains(&format!("x-pier-signature: {}", pier_core::alerts::webhook::signature(secret, &body))));
+    assert_eq!(ApiError::from(a.send_test_webhook(&admin, &ctx).await.unwrap_err()).field.as_deref(), Some("webhook_url"));
+    assert!(a.webhook_deliveries(&admin, 10).await.unwrap().is_empty(), "each person sees their own log");
 }

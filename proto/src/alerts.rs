@@ -213,6 +213,20 @@ pub struct AlertQuery {
     pub limit: Option<u32>,
 }
 
+/// A delivery as the person sees it in their log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub alert_id: Option<i64>,
+    pub url: String,
+    /// `pending` (being tried), `delivered`, `failed` (every attempt failed).
+    pub state: String,
+    pub attempts: i32,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
 /// An entry of a person's notification centre.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationView {

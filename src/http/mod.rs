@@ -12,6 +12,7 @@ mod live;
 mod metrics;
 mod rest;
 mod rest_containers;
+mod rest_alerts;
 mod rest_monitoring;
 mod rest_sites;
 mod rest_vps;

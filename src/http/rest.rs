@@ -49,6 +49,7 @@ pub fn routes() -> Router<ServerState> {
         .merge(super::rest_containers::routes())
         .merge(super::rest_sites::routes())
         .merge(super::rest_monitoring::routes())
+        .merge(super::rest_alerts::routes())
         .fallback(|| async { RestError(ApiError::not_found("API route")) })
 }
 

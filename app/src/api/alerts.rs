@@ -85,3 +85,15 @@ pub async fn send_test_mail(to: String) -> Result<(), ApiError> {
     let (actor, ctx) = ssr::actor()?;
     Ok(ssr::core()?.alerts.send_test_mail(&actor, &to, &ctx).await?)
 }
+
+#[server(prefix = "/api/fn", endpoint = "webhook_deliveries", input = Json)]
+pub async fn webhook_deliveries(limit: u64) -> Result<Vec<wire::DeliveryView>, ApiError> {
+    let (actor, _) = ssr::actor()?;
+    Ok(ssr::core()?.alerts.webhook_deliveries(&actor, limit).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "send_test_webhook", input = Json)]
+pub async fn send_test_webhook() -> Result<i64, ApiError> {
+    let (actor, ctx) = ssr::actor()?;
+    Ok(ssr::core()?.alerts.send_test_webhook(&actor, &ctx).await?)
+}

@@ -2,7 +2,7 @@
 //! administrators), their own channels (email, a webhook with a signing secret), and for
 //! administrators the mail server Pier sends with.
 
-use crate::api::alerts::{channel_settings, mark_notifications_read, notifications, save_channel_settings, save_smtp_settings, send_test_mail, smtp_settings};
+use crate::api::alerts::{channel_settings, mark_notifications_read, notifications, save_channel_settings, save_smtp_settings, send_test_mail, send_test_webhook, smtp_settings, webhook_deliveries};
 use crate::components::error_box::ErrorBox;
 use crate::components::form::{form_error, TextField};
 use crate::components::shell::use_current_user;
@@ -69,6 +69,59 @@ fn ChannelsCard() -> impl IntoView {
                 {move || current.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     Ok(c) => view! { <ChannelsForm current=c/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+        <WebhookLog/>
+    }
+}
+
+/// The person's webhook deliveries (newest first) with a test button: what was sent, how
+/// many attempts it took and what the receiver answered.
+#[component]
+fn WebhookLog() -> impl IntoView {
+    let toasts = use_toasts();
+    let version = RwSignal::new(0u32);
+    let reload = Callback::new(move |_| version.update(|v| *v += 1));
+    let log = Resource::new(move || version.get(), |_| webhook_deliveries(20));
+    // Deliveries retry in the background for up to 15 s: look again while one is pending.
+    Effect::new(move |_| {
+        if log.get().and_then(Result::ok).is_some_and(|l| l.iter().any(|d| d.state == "pending")) {
+            // The page may be gone by then: nothing to look at.
+            set_timeout(move || { version.try_update(|v| *v += 1); }, std::time::Duration::from_secs(1));
+        }
+    });
+    let test = move |_| toasts.act(send_test_webhook(), |_| "A test event is on its way.".to_string(), reload);
+    view! {
+        <section class="card">
+            <div class="card-head">
+                <h2>"Webhook deliveries"</h2>
+                <button type="button" class="button small" on:click=test>"Send a test event"</button>
+            </div>
+            <Transition fallback=|| ()>
+                {move || log.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(l) if l.is_empty() => view! { <p class="muted">"Nothing sent yet."</p> }.into_any(),
+                    Ok(l) => view! {
+                        <div class="table-wrap"><table class="table webhook-log">
+                            <thead><tr><th>"When"</th><th>"What"</th><th>"State"</th><th>"Attempts"</th><th>"Answer"</th></tr></thead>
+                            <tbody>
+                                {l.into_iter().map(|d| view! {
+                                    <tr data-delivery-state=d.state.clone()>
+                                        <td>{when(d.created_at)}</td>
+                                        <td>{d.alert_id.map(|a| format!("alert #{a}")).unwrap_or_else(|| "test".into())}</td>
+                                        <td><span class=format!("badge {}", match d.state.as_str() { "delivered" => "badge-succeeded", "failed" => "badge-failed", _ => "badge-queued" })>{d.state.clone()}</span></td>
+                                        <td>{d.attempts}</td>
+                                        <td class="small">{match (d.last_status, d.last_error) {
+                                            (_, Some(e)) => e,
+                                            (Some(s), None) => format!("HTTP {s}"),
+                                            (None, None) => "—".into(),
+                                        }}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table></div>
+                    }.into_any(),
                 })}
             </Transition>
         </section>

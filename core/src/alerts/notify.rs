@@ -104,8 +104,7 @@ impl Alerts {
                 }
             }
             if channels.contains(&Channel::Webhook) {
-                if let Some((url, secret)) = prefs.as_ref().and_then(|p| p.webhook_url.clone().map(|u| (u, p.webhook_secret.clone()))) {
-                    let secret = secret.and_then(|s| self.secrets.open(&s, &secret_aad(person.id)).ok()).map(|b| String::from_utf8_lossy(&b).into_owned());
+                if let Some((url, secret)) = self.webhook_of(person.id, prefs.as_ref()) {
                     let payload = serde_json::json!({ "event": occasion.word().to_lowercase().replace(' ', "_"), "alert": super::view(a) });
                     self.spawn_webhook(person.id, Some(a.id), url, secret, payload).await?;
                 }
@@ -142,6 +141,27 @@ impl Alerts {
         let topic = pier_proto::live::Topic::new("notifications").expect("topic");
         self.bus.publish(&[topic], Audience::Owner(format!("user:{user}")), serde_json::json!({ "read": n }));
         Ok(n)
+    }
+
+    /// A person's webhook URL and opened signing secret, if they set one.
+    fn webhook_of(&self, user_id: i64, prefs: Option<&notification_channel::Model>) -> Option<(String, Option<String>)> {
+        let p = prefs?;
+        let secret = p.webhook_secret.as_ref().and_then(|s| self.secrets.open(s, &secret_aad(user_id)).ok()).map(|b| String::from_utf8_lossy(&b).into_owned());
+        Some((p.webhook_url.clone()?, secret))
+    }
+
+    /// Sends a signed `test` event to the person's webhook; it shows in their delivery log
+    /// like any other (the delivery id is returned).
+    pub async fn send_test_webhook(&self, actor: &Actor, ctx: &RequestContext) -> Result<i64> {
+        let user = actor.user_id().ok_or_else(|| AlertsError::Forbidden("channels are a person's".into()))?;
+        let prefs = notification_channel::Entity::find_by_id(user).one(&self.db).await?;
+        let Some((url, secret)) = self.webhook_of(user, prefs.as_ref()) else {
+            return Err(AlertsError::Invalid(pier_proto::ApiError::invalid("webhook_url", "Save a webhook URL first.")));
+        };
+        let payload = serde_json::json!({ "event": "test", "message": "A test from Pier: your webhook receives alerts." });
+        let id = self.spawn_webhook(user, None, url.clone(), secret, payload).await?;
+        self.audit.record(actor, "notifications.test_webhook", &format!("user:{user}"), Outcome::Success, ctx, &url).await;
+        Ok(id)
     }
 
     /// A person's own channels (the webhook secret is never returned).

@@ -5,6 +5,7 @@
 use super::{Alerts, Result};
 use crate::actor::Actor;
 use crate::entity::webhook_delivery;
+use pier_proto::alerts::DeliveryView;
 use hmac::{Hmac, Mac};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use sha2::Sha256;
@@ -21,19 +22,6 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-/// A delivery as the person sees it in their log.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DeliveryView {
-    pub id: i64,
-    pub alert_id: Option<i64>,
-    pub url: String,
-    pub state: String,
-    pub attempts: i32,
-    pub last_status: Option<i32>,
-    pub last_error: Option<String>,
-    pub created_at: i64,
 }
 
 impl Alerts {

@@ -1,16 +1,19 @@
 // Alerts as an administrator meets them: the mail server and their own email set up through
 // the forms, a rule with threshold 0 on the host's memory fires — it shows on the Alerts page
 // and in the bell without a reload, and its email lands in a real SMTP sink (aiosmtpd) — then
-// the threshold is raised and the alert resolves.
+// the threshold is raised and the alert resolves. Then a person's webhook: a signed test event
+// in the delivery log, and a container that dies on its own alerted on the page and by webhook.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPanel, launchBrowser, openPage, login, until } from './harness.mjs';
+import { startPanel, launchBrowser, openPage, login, until, buildTestImage, TEST_IMAGE } from './harness.mjs';
 
 let browser;
 let sink;
@@ -85,5 +88,52 @@ test('a rule with threshold 0 fires on the page, in the bell and by email, and r
     assert.equal(page.errors.length, 0, page.errors.join('\n'));
   } finally {
     await panel.stop();
+  }
+});
+
+test('a webhook gets a signed test event, and a container that dies on its own is alerted on the page and by webhook', async () => {
+  buildTestImage();
+  const got = [];
+  const receiver = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { got.push({ headers: req.headers, body, json: JSON.parse(body) }); res.end('ok'); });
+  });
+  await new Promise((ok) => receiver.listen(0, '127.0.0.1', ok));
+  const SECRET = 'sixteen or more characters';
+  const NAME = `e2e-crash-${process.pid}`;
+  const panel = await startPanel({ env: { PIER_DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+  try {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
+    await login(page, panel.base, { next: '/notifications' });
+    await page.getByLabel('Webhook URL').fill(`http://127.0.0.1:${receiver.address().port}/hook`);
+    await page.getByLabel(/^Signing secret/).fill(SECRET);
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.locator('.toast', { hasText: 'Your channels are saved.' }).waitFor();
+    await page.getByText('Nothing sent yet.').waitFor();
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    // The log looks again by itself while the delivery is pending.
+    await page.locator('.webhook-log tr[data-delivery-state="delivered"]', { hasText: 'HTTP 200' }).waitFor({ timeout: 20_000 });
+    const sent = got.find((r) => r.json.event === 'test');
+    assert.ok(sent, 'the receiver got the test event');
+    assert.equal(sent.headers['x-pier-signature'], 'sha256=' + createHmac('sha256', SECRET).update(sent.body).digest('hex'));
+
+    // A container whose process exits with 3 two seconds after it starts.
+    await page.goto(panel.base + '/containers');
+    await page.locator('[data-engine="local"]', { hasText: 'connected' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill(NAME);
+    await page.getByLabel('Image', { exact: true }).selectOption(TEST_IMAGE);
+    await page.getByLabel(/^Command/).fill('sh\n-c\nsleep 2; exit 3');
+    await page.getByRole('button', { name: 'Create container' }).click();
+    await page.locator(`[data-container="${NAME}"]`).waitFor();
+    await page.goto(panel.base + '/alerts');
+    const firing = page.locator('li.alert-row[data-alert-state="firing"][data-alert-kind="container_stopped"]', { hasText: `Container ${NAME} stopped unexpectedly (exit code 3)` });
+    await firing.waitFor({ timeout: 40_000 });
+    await until(() => got.some((r) => r.json.event === 'firing' && r.json.alert?.kind === 'container_stopped'), 'the alert at the webhook', 20_000);
+    assert.equal(page.errors.length, 0, page.errors.join('\n'));
+  } finally {
+    await panel.stop();
+    receiver.close();
+    spawnSync('docker', ['rm', '-f', NAME]);
   }
 });

@@ -7,12 +7,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPanel, launchBrowser, openPage, login } from './harness.mjs';
+import { startPanel, launchBrowser, openPage, login, buildTestImage, TEST_IMAGE } from './harness.mjs';
 
-const BASE = 'pier-test/busybox:1';
+const BASE = TEST_IMAGE;
 const TAG = `pier-e2e/site:${process.pid}`;
 const NAME = `e2e-site-${process.pid}`;
 let browser;
@@ -23,10 +23,7 @@ const docker = (...args) => spawnSync('docker', args, { encoding: 'utf8' });
 before(async () => {
   browser = await launchBrowser();
   work = mkdtempSync(join(tmpdir(), 'pier-e2e-img-'));
-  // The base image the Rust suites build (no registry here).
-  copyFileSync('/bin/busybox', join(work, 'busybox'));
-  writeFileSync(join(work, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n');
-  assert.equal(spawnSync('docker', ['build', '-q', '-t', BASE, work], { encoding: 'utf8' }).status, 0);
+  buildTestImage();
   // The build context a person uploads: a Dockerfile and a page, as a tar.
   const ctx = join(work, 'ctx');
   spawnSync('mkdir', ['-p', ctx]);

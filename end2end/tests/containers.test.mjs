@@ -5,24 +5,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPanel, launchBrowser, openPage, login, until } from './harness.mjs';
+import { startPanel, launchBrowser, openPage, login, until, buildTestImage, TEST_IMAGE } from './harness.mjs';
 
-const IMAGE = 'pier-test/busybox:1';
+const IMAGE = TEST_IMAGE;
 const NAME = `e2e-web-${process.pid}`;
 let browser;
 
 before(async () => {
   browser = await launchBrowser();
-  // The same image the Rust suites build (pier_docker::test_images): no registry here.
-  const ctx = mkdtempSync(join(tmpdir(), 'pier-busybox-'));
-  copyFileSync('/bin/busybox', join(ctx, 'busybox'));
-  writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n');
-  const built = spawnSync('docker', ['build', '-q', '-t', IMAGE, ctx], { encoding: 'utf8' });
-  rmSync(ctx, { recursive: true, force: true });
-  assert.equal(built.status, 0, built.stderr);
+  buildTestImage();
 });
 after(async () => {
   await browser?.close();

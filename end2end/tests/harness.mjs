@@ -2,7 +2,7 @@
 // launches Debian's headless Chromium through playwright-core. Nothing here is mocked.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 export const pierBin = process.env.PIER_BIN ?? join(root, 'target', 'release', 'pier');
 const siteDir = process.env.PIER_SITE_DIR ?? join(root, 'target', 'site');
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -137,5 +137,20 @@ export async function until(f, what, timeoutMs = 30_000) {
   while (!(await f())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// The busybox image the Rust suites build too (pier_docker::test_images): no registry here.
+export const TEST_IMAGE = 'pier-test/busybox:1';
+
+export function buildTestImage() {
+  const ctx = mkdtempSync(join(tmpdir(), 'pier-busybox-'));
+  try {
+    copyFileSync('/bin/busybox', join(ctx, 'busybox'));
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n');
+    const built = spawnSync('docker', ['build', '-q', '-t', TEST_IMAGE, ctx], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`docker build ${TEST_IMAGE}: ${built.stderr}`);
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
   }
 }

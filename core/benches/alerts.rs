@@ -35,7 +35,7 @@ async fn main() {
     let now = time::OffsetDateTime::now_utc();
     let h = host::ActiveModel { name: Set("lab".into()), uri: Set("test:///default".into()), storage_dir: Set("/tmp".into()), cpu_overcommit: Set(1.0), ram_overcommit: Set(1.0), maintenance: Set(false), status: Set("connected".into()), created_at: Set(now), ..Default::default() }.insert(&core.db).await.unwrap();
     let mut engines = Vec::new();
-    for (name, status) in [("local", "connected"), ("edge", "unreachable")] {
+    for (name, status) in [("edge-up", "connected"), ("edge-down", "unreachable")] {
         engines.push(engine::ActiveModel { name: Set(name.into()), endpoint: Set(format!("tcp://{name}:2375")), status: Set(status.into()), created_at: Set(now), ..Default::default() }.insert(&core.db).await.unwrap().id);
     }
     let mut latest = Vec::new();

@@ -36,6 +36,9 @@ pub struct Transition {
     pub to: AlertState,
 }
 
+/// Firing event alerts by `(kind, target)`.
+type OpenEvents = HashMap<(String, String), alert::Model>;
+
 /// A target's figures as the monitoring collectors last saw them.
 pub type Latest = [(String, i64, Vec<(String, f64)>)];
 
@@ -123,10 +126,18 @@ impl Alerts {
         Ok(changes)
     }
 
+    /// The firing event alerts by `(kind, target)`, read once per round: the checks below
+    /// consult it instead of asking the database per target (a round over 1,000 VPSs and
+    /// 1,000 containers would otherwise be thousands of queries).
+    async fn open_events(&self) -> Result<OpenEvents> {
+        let rows = alert::Entity::find().filter(alert::Column::RuleId.is_null()).filter(alert::Column::State.eq("firing")).all(&self.db).await?;
+        Ok(rows.into_iter().map(|a| ((a.kind.clone(), a.target.clone()), a)).collect())
+    }
+
     /// Opens an event alert (firing at once) unless one is open for `(kind, target)`.
-    async fn raise(&self, now: OffsetDateTime, kind: &str, target: &str, owner: Option<i64>, title: String, severity: Severity) -> Result<Option<Transition>> {
-        let open = alert::Entity::find().filter(alert::Column::Kind.eq(kind)).filter(alert::Column::Target.eq(target)).filter(alert::Column::State.eq("firing")).one(&self.db).await?;
-        if open.is_some() {
+    async fn raise(&self, open: &mut OpenEvents, now: OffsetDateTime, kind: &str, target: &str, owner: Option<i64>, title: String, severity: Severity) -> Result<Option<Transition>> {
+        let key = (kind.to_string(), target.to_string());
+        if open.contains_key(&key) {
             return Ok(None);
         }
         let row = alert::ActiveModel {
@@ -144,13 +155,15 @@ impl Alerts {
         .insert(&self.db)
         .await?;
         self.publish(&row);
-        Ok(Some(Transition { alert_id: row.id, target: row.target, to: AlertState::Firing }))
+        let change = Transition { alert_id: row.id, target: row.target.clone(), to: AlertState::Firing };
+        open.insert(key, row);
+        Ok(Some(change))
     }
 
     /// Resolves the open event alert of `(kind, target)`, if any.
-    async fn clear(&self, now: OffsetDateTime, kind: &str, target: &str) -> Result<Option<Transition>> {
-        let Some(open) = alert::Entity::find().filter(alert::Column::Kind.eq(kind)).filter(alert::Column::Target.eq(target)).filter(alert::Column::State.eq("firing")).one(&self.db).await? else { return Ok(None) };
-        Ok(Some(self.resolve(now, open).await?))
+    async fn clear(&self, open: &mut OpenEvents, now: OffsetDateTime, kind: &str, target: &str) -> Result<Option<Transition>> {
+        let Some(row) = open.remove(&(kind.to_string(), target.to_string())) else { return Ok(None) };
+        Ok(Some(self.resolve(now, row).await?))
     }
 
     async fn resolve(&self, now: OffsetDateTime, open: alert::Model) -> Result<Transition> {
@@ -163,7 +176,7 @@ impl Alerts {
     }
 
     /// Containers that stopped unexpectedly (see `CONTAINER_STOPPED`).
-    async fn check_containers(&self, now: OffsetDateTime, present: &mut HashSet<String>) -> Result<Vec<Transition>> {
+    async fn check_containers(&self, open: &mut OpenEvents, now: OffsetDateTime, present: &mut HashSet<String>) -> Result<Vec<Transition>> {
         let mut out = Vec::new();
         for c in container::Entity::find().all(&self.db).await? {
             let target = format!("container:{}", &c.docker_id[..c.docker_id.len().min(12)]);
@@ -177,9 +190,9 @@ impl Alerts {
             let title = format!("Container {} stopped unexpectedly ({why})", c.name);
             let up_since = c.started_at.filter(|s| *s > crashed);
             if up_since.is_none_or(|s| now - s < SETTLE) {
-                out.extend(self.raise(now, CONTAINER_STOPPED, &target, c.owner_id, title, Severity::Critical).await?);
+                out.extend(self.raise(open, now, CONTAINER_STOPPED, &target, c.owner_id, title, Severity::Critical).await?);
             } else {
-                out.extend(self.clear(now, CONTAINER_STOPPED, &target).await?);
+                out.extend(self.clear(open, now, CONTAINER_STOPPED, &target).await?);
             }
         }
         Ok(out)
@@ -192,15 +205,16 @@ impl Alerts {
         let mut out = Vec::new();
         // The targets that still exist: open alerts about any other are resolved at the end.
         let mut present = HashSet::new();
+        let open = &mut self.open_events().await?;
         let mut push = |t: Option<Transition>| out.extend(t);
         for h in host::Entity::find().all(&self.db).await? {
             let target = format!("host:{}", h.id);
             present.insert(target.clone());
             if h.status == "unreachable" {
                 let why = h.last_error.clone().unwrap_or_default();
-                push(self.raise(now, HOST_UNREACHABLE, &target, None, format!("Host {} is unreachable: {why}", h.name), Severity::Critical).await?);
+                push(self.raise(open, now, HOST_UNREACHABLE, &target, None, format!("Host {} is unreachable: {why}", h.name), Severity::Critical).await?);
             } else {
-                push(self.clear(now, HOST_UNREACHABLE, &target).await?);
+                push(self.clear(open, now, HOST_UNREACHABLE, &target).await?);
             }
         }
         for e in engine::Entity::find().all(&self.db).await? {
@@ -208,9 +222,9 @@ impl Alerts {
             present.insert(target.clone());
             if e.status == "unreachable" {
                 let why = e.last_error.clone().unwrap_or_default();
-                push(self.raise(now, ENGINE_UNREACHABLE, &target, None, format!("Docker engine {} is unreachable: {why}", e.name), Severity::Critical).await?);
+                push(self.raise(open, now, ENGINE_UNREACHABLE, &target, None, format!("Docker engine {} is unreachable: {why}", e.name), Severity::Critical).await?);
             } else {
-                push(self.clear(now, ENGINE_UNREACHABLE, &target).await?);
+                push(self.clear(open, now, ENGINE_UNREACHABLE, &target).await?);
             }
         }
         let sites = site::Entity::find().all(&self.db).await?;
@@ -218,18 +232,18 @@ impl Alerts {
         if let Some(running) = nginx_running {
             let has_sites = !sites.is_empty();
             if has_sites && !running {
-                push(self.raise(now, NGINX_DOWN, "nginx", None, "nginx is not running: sites are not served".into(), Severity::Critical).await?);
+                push(self.raise(open, now, NGINX_DOWN, "nginx", None, "nginx is not running: sites are not served".into(), Severity::Critical).await?);
             } else {
-                push(self.clear(now, NGINX_DOWN, "nginx").await?);
+                push(self.clear(open, now, NGINX_DOWN, "nginx").await?);
             }
         }
         for v in vps::Entity::find().all(&self.db).await? {
             let target = format!("vps:{}", v.id);
             present.insert(target.clone());
             if v.state == "crashed" {
-                push(self.raise(now, VPS_CRASHED, &target, Some(v.owner_id), format!("VPS {} stopped unexpectedly (it crashed)", v.name), Severity::Critical).await?);
+                push(self.raise(open, now, VPS_CRASHED, &target, Some(v.owner_id), format!("VPS {} stopped unexpectedly (it crashed)", v.name), Severity::Critical).await?);
             } else {
-                push(self.clear(now, VPS_CRASHED, &target).await?);
+                push(self.clear(open, now, VPS_CRASHED, &target).await?);
             }
             match v.expires_at {
                 Some(at) if at > now && at - now <= crate::compute::expiry::WARN_BEFORE => {
@@ -239,12 +253,12 @@ impl Alerts {
                         _ => "nothing is done to it",
                     };
                     let when = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-                    push(self.raise(now, VPS_EXPIRING, &target, Some(v.owner_id), format!("VPS {} expires at {when}; then {then}", v.name), Severity::Warning).await?);
+                    push(self.raise(open, now, VPS_EXPIRING, &target, Some(v.owner_id), format!("VPS {} expires at {when}; then {then}", v.name), Severity::Warning).await?);
                 }
-                _ => push(self.clear(now, VPS_EXPIRING, &target).await?),
+                _ => push(self.clear(open, now, VPS_EXPIRING, &target).await?),
             }
         }
-        for t in self.check_containers(now, &mut present).await? {
+        for t in self.check_containers(open, now, &mut present).await? {
             push(Some(t));
         }
         for c in certificate::Entity::find().filter(certificate::Column::Status.eq("valid")).all(&self.db).await? {
@@ -256,16 +270,16 @@ impl Alerts {
                 let kind = format!("{CERT_EXPIRING}_{threshold}");
                 if days <= threshold {
                     let severity = if threshold <= 3 { Severity::Critical } else { Severity::Warning };
-                    push(self.raise(now, &kind, &target, None, format!("Certificate {} expires in {days} days", c.name), severity).await?);
+                    push(self.raise(open, now, &kind, &target, None, format!("Certificate {} expires in {days} days", c.name), severity).await?);
                 } else {
-                    push(self.clear(now, &kind, &target).await?);
+                    push(self.clear(open, now, &kind, &target).await?);
                 }
             }
         }
         let failed = job::Entity::find().filter(job::Column::State.eq("failed")).filter(job::Column::FinishedAt.gt(since)).filter(job::Column::FinishedAt.lte(now)).all(&self.db).await?;
         for j in failed {
             let owner = j.created_by.as_deref().and_then(|k| k.strip_prefix("user:")).and_then(|id| id.parse().ok());
-            push(self.raise(now, JOB_FAILED, &format!("job:{}", j.id), owner, format!("Job #{} ({}) failed: {}", j.id, j.kind, j.message), Severity::Warning).await?);
+            push(self.raise(open, now, JOB_FAILED, &format!("job:{}", j.id), owner, format!("Job #{} ({}) failed: {}", j.id, j.kind, j.message), Severity::Warning).await?);
         }
         out.extend(self.resolve_orphans(now, &present).await?);
         Ok(out)

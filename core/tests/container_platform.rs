@@ -257,6 +257,94 @@ async fn docker_proxy(listener: tokio::net::TcpListener) {
     }
 }
 
+/// Like `docker_proxy`, but `frozen` holds every byte in both directions while set: the
+/// connections stay open and nothing answers (a remote engine whose network hangs).
+async fn freezable_proxy(listener: tokio::net::TcpListener, frozen: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    async fn pump(mut from: impl tokio::io::AsyncRead + Unpin, mut to: impl tokio::io::AsyncWrite + Unpin, frozen: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = from.read(&mut buf).await {
+            if n == 0 {
+                return;
+            }
+            while frozen.load(std::sync::atomic::Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if to.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    }
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else { return };
+        let frozen = frozen.clone();
+        tokio::spawn(async move {
+            let Ok(unix) = tokio::net::UnixStream::connect("/var/run/docker.sock").await else { return };
+            let ((tr, tw), (ur, uw)) = (tcp.into_split(), unix.into_split());
+            tokio::join!(pump(tr, uw, frozen.clone()), pump(ur, tw, frozen));
+        });
+    }
+}
+
+#[tokio::test]
+async fn an_engine_that_stops_answering_without_closing_is_found_by_ping_and_alerted() {
+    if !pier_docker::test_images::docker_ready() {
+        return;
+    }
+    use pier_core::entity::engine;
+    use sea_orm::EntityTrait;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut core, _stop, admin, _support, _) = staffed_core(dir.path(), &[]).await;
+    core.containers = core.containers.clone().with_ping_every(Duration::from_secs(1));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _proxy = tokio::spawn(freezable_proxy(listener, frozen.clone()));
+    let added = core.containers.add_engine(&admin, NewEngine { name: "edge-hang".into(), endpoint: format!("tcp://127.0.0.1:{port}"), tls_dir: None }, &common::ctx()).await.unwrap();
+    // Forget what adding it found, so "connected" below is the follower's word.
+    let mut m: engine::ActiveModel = engine::Entity::find_by_id(added.id).one(&core.db).await.unwrap().unwrap().into();
+    m.status = sea_orm::Set("unknown".into());
+    sea_orm::ActiveModelTrait::update(m, &core.db).await.unwrap();
+    let _sync = core.containers.spawn_sync();
+    let status = |id: i64| {
+        let db = core.db.clone();
+        async move { engine::Entity::find_by_id(id).one(&db).await.unwrap().unwrap() }
+    };
+    for _ in 0..100 {
+        if status(added.id).await.status == "connected" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status(added.id).await.status, "connected", "the follower connected and said so");
+    // The network hangs: the event stream neither ends nor errs; the ping finds out.
+    frozen.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut row = status(added.id).await;
+    for _ in 0..150 {
+        if row.status == "unreachable" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        row = status(added.id).await;
+    }
+    assert_eq!((row.status.as_str(), row.last_error.as_deref()), ("unreachable", Some("no answer within 5 seconds")));
+    let now = time::OffsetDateTime::now_utc();
+    core.alerts.round(now, &[], None, now).await.unwrap();
+    let alerts = core.alerts.list_alerts(&admin, &Default::default()).await.unwrap();
+    assert!(alerts.iter().any(|a| a.kind == "engine_unreachable" && a.title == "Docker engine edge-hang is unreachable: no answer within 5 seconds"), "{alerts:?}");
+    // The network comes back: the follower reconnects and the alert resolves.
+    frozen.store(false, std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..150 {
+        if status(added.id).await.status == "connected" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status(added.id).await.status, "connected");
+    core.alerts.round(now + time::Duration::seconds(10), &[], None, now).await.unwrap();
+    assert!(core.alerts.list_alerts(&admin, &Default::default()).await.unwrap().iter().all(|a| a.kind != "engine_unreachable" || a.state == pier_proto::alerts::AlertState::Resolved));
+}
+
 fn openssl(dir: &std::path::Path, args: &[&str]) {
     let out = std::process::Command::new("openssl").args(args).current_dir(dir).output().unwrap();
     assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -348,3 +436,4 @@ async fn engines_on_tcp_and_tls_are_added_used_and_removed_by_admins() {
     c.remove_engine(&admin, wrong.id, &ctx).await.unwrap();
     assert_eq!(c.list_engines(&admin).await.unwrap().len(), 1, "the local engine stays");
 }
+

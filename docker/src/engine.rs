@@ -64,6 +64,11 @@ impl Engine {
         DockerError::Connect { endpoint: self.endpoint.clone(), message: e.to_string() }
     }
 
+    /// Docker's `/_ping`: the cheapest sign the engine answers.
+    pub async fn ping(&self) -> Result<(), DockerError> {
+        self.docker.ping().await.map(|_| ()).map_err(|e| self.unreachable(e))
+    }
+
     pub async fn info(&self) -> Result<EngineInfo, DockerError> {
         let v = self.docker.version().await.map_err(|e| self.unreachable(e))?;
         let i = self.docker.info().await.map_err(|e| self.unreachable(e))?;

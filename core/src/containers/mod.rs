@@ -59,11 +59,19 @@ pub struct Containers {
     scripts_running: Arc<Mutex<std::collections::HashSet<i64>>>,
     /// Which deaths were asked for (see `sync::DeathWatch`).
     deaths: Arc<sync::DeathWatch>,
+    /// How often the event followers ping their engine (`sync::PING_EVERY`; tests shorten it).
+    ping_every: std::time::Duration,
 }
 
 impl Containers {
     pub fn new(db: DatabaseConnection, audit: Audit, bus: EventBus, bind_root: PathBuf) -> Self {
-        Self { db, audit, bus, bind_root, engines: Default::default(), stats: Default::default(), scripts_running: Default::default(), deaths: Default::default() }
+        Self { db, audit, bus, bind_root, engines: Default::default(), stats: Default::default(), scripts_running: Default::default(), deaths: Default::default(), ping_every: sync::PING_EVERY }
+    }
+
+    /// The same service with its followers pinging every `every` (tests).
+    pub fn with_ping_every(mut self, every: std::time::Duration) -> Self {
+        self.ping_every = every;
+        self
     }
 
     /// The client for engine `row` (clients connect lazily and are cheap to keep; one per

@@ -16,6 +16,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// How often a followed engine is pinged, and how long it has to answer.
+pub const PING_EVERY: Duration = Duration::from_secs(30);
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A reconcile (listing the engine's containers) that takes longer counts as no answer.
+const RECONCILE_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn no_answer(within: Duration) -> String {
+    format!("no answer within {} seconds", within.as_secs())
+}
+
 /// New engines get a follower within this.
 const RESCAN: Duration = Duration::from_secs(15);
 /// Rescans between two scheduled reconciles (20 × 15 s = 5 minutes).
@@ -141,7 +152,12 @@ impl Containers {
             let Ok(client) = self.engine(&e) else { return };
             // Subscribe first, then reconcile: a change between the two is seen by both, never by neither.
             let mut events = Box::pin(client.container_events());
-            match self.reconcile(&e).await {
+            // Bounded: an engine that hangs must not hold its follower forever.
+            let reconciled = match tokio::time::timeout(RECONCILE_TIMEOUT, self.reconcile(&e)).await {
+                Ok(r) => r,
+                Err(_) => Err(super::ContainersError::Unavailable(no_answer(RECONCILE_TIMEOUT))),
+            };
+            match reconciled {
                 Ok(()) => {
                     backoff = Duration::from_secs(1);
                     self.record_health(&e, None).await;
@@ -154,12 +170,31 @@ impl Containers {
                     continue;
                 }
             }
-            while let Some(ev) = events.next().await {
-                match ev {
-                    Ok(ev) => self.apply(&e, &ev).await,
-                    Err(err) => {
-                        tracing::warn!(engine = e.name, error = %err, "containers: event stream ended");
-                        break;
+            // A stream over a connection that hangs (a remote engine whose network went away)
+            // neither ends nor errs: a ping now and then finds out, and reconnecting follows.
+            let mut ping = tokio::time::interval(self.ping_every);
+            ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ping.tick().await;
+            loop {
+                tokio::select! {
+                    ev = events.next() => match ev {
+                        Some(Ok(ev)) => self.apply(&e, &ev).await,
+                        Some(Err(err)) => {
+                            tracing::warn!(engine = e.name, error = %err, "containers: event stream ended");
+                            break;
+                        }
+                        None => break,
+                    },
+                    _ = ping.tick() => {
+                        let answer = match tokio::time::timeout(PING_TIMEOUT, client.ping()).await {
+                            Ok(r) => r.map_err(|err| err.to_string()),
+                            Err(_) => Err(no_answer(PING_TIMEOUT)),
+                        };
+                        if let Err(why) = answer {
+                            tracing::warn!(engine = e.name, error = why, "containers: engine stopped answering");
+                            self.record_health(&e, Some(&why)).await;
+                            break;
+                        }
                     }
                 }
             }

@@ -60,6 +60,28 @@ pub fn use_live(topic: Topic, f: impl Fn(LiveMsg) + 'static) {
     let _ = (topic, f);
 }
 
+/// Runs `then` once per burst of events on `topics`: the first event starts a `window`, and the
+/// rest of the burst (a create followed by its start, an alert raised with its notification…)
+/// rides along, so a page re-reads once instead of once per event.
+pub fn use_live_burst(topics: impl IntoIterator<Item = Topic>, window: std::time::Duration, then: Callback<()>) {
+    let pending = RwSignal::new(false);
+    for topic in topics {
+        use_live(topic, move |_| {
+            if !pending.get_untracked() {
+                pending.set(true);
+                // The page may be gone by then (a link was followed): try_, not run.
+                set_timeout(
+                    move || {
+                        pending.try_set(false);
+                        let _ = then.try_run(());
+                    },
+                    window,
+                );
+            }
+        });
+    }
+}
+
 #[cfg(feature = "hydrate")]
 mod client {
     use super::{LiveMsg, LiveStatus};

@@ -13,7 +13,7 @@ use crate::api::health_report;
 use crate::api::monitoring::dashboard;
 use crate::components::error_box::ErrorBox;
 use crate::format::{clock, when};
-use crate::live::{use_live, LiveMsg};
+use crate::live::{use_live, use_live_burst, LiveMsg};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -27,9 +27,9 @@ pub fn Overview() -> impl IntoView {
     let version = RwSignal::new(0u32);
     // Subscribing is harmless where a topic is not for this person (the socket answers
     // "denied"), so the subscriptions do not wait for the snapshot to say who is looking.
-    for topic in REFRESH_TOPICS {
-        use_live(Topic::new(topic).expect("valid topic"), move |_| version.update(|v| *v += 1));
-    }
+    // A burst (a VPS created and started, an alert and its notification) re-reads once.
+    let reload = Callback::new(move |_| version.update(|v| *v += 1));
+    use_live_burst(REFRESH_TOPICS.iter().map(|t| Topic::new(*t).expect("valid topic")), std::time::Duration::from_millis(250), reload);
     // The machine's samples as they arrive; shown once newer than the snapshot's.
     let live = RwSignal::new(MachineGauges::default());
     use_live(Topic::new(metrics_topic("host")).expect("valid topic"), move |msg| {
@@ -49,7 +49,6 @@ pub fn Overview() -> impl IntoView {
         Ok::<_, ApiError>((d, own_vps, report))
     });
     let feed = JobFeed::new(8);
-    let reload = Callback::new(move |_| version.update(|v| *v += 1));
     view! {
         <Title text="Overview"/>
         <div class="page-head">

@@ -13,7 +13,7 @@ use crate::components::error_box::ErrorBox;
 use crate::components::form::{field_error, form_error, TextArea, TextField};
 use crate::components::shell::use_current_user;
 use crate::components::toast::use_toasts;
-use crate::live::{use_live, LiveMsg};
+use crate::live::{use_live, use_live_burst, LiveMsg};
 use crate::pages::vps::live::rate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -81,14 +81,7 @@ pub fn ContainersPage() -> impl IntoView {
     let engines = Resource::new(is_staff, |staff| async move { if staff { list_engines().await.unwrap_or_default() } else { Vec::new() } });
     // Docker's own events (started, died, removed — also by `docker` outside Pier) refresh the
     // list; a burst of them (create + start) reloads once.
-    let pending = RwSignal::new(false);
-    use_live(Topic::new("containers").expect("valid topic"), move |_| {
-        if !pending.get_untracked() {
-            pending.set(true);
-            // The page may be gone by then (a link was followed): try_, not run.
-            set_timeout(move || { pending.try_set(false); let _ = reload.try_run(()); }, std::time::Duration::from_millis(250));
-        }
-    });
+    use_live_burst([Topic::new("containers").expect("valid topic")], std::time::Duration::from_millis(250), reload);
     view! {
         <Title text="Containers"/>
         <div class="page-head">

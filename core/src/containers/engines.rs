@@ -54,7 +54,7 @@ impl Containers {
             Err(err) => Err(err.to_string()),
             Ok(client) => match tokio::time::timeout(ASK_TIMEOUT, client.info()).await {
                 Ok(r) => r.map_err(|err| err.to_string()),
-                Err(_) => Err(format!("no answer within {} seconds", ASK_TIMEOUT.as_secs())),
+                Err(_) => Err(super::sync::no_answer(ASK_TIMEOUT)),
             },
         };
         self.record_health(&e, info.as_ref().err().map(String::as_str)).await;

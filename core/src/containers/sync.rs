@@ -23,7 +23,8 @@ const PING_TIMEOUT: Duration = Duration::from_secs(5);
 /// A reconcile (listing the engine's containers) that takes longer counts as no answer.
 const RECONCILE_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn no_answer(within: Duration) -> String {
+/// The words for an engine that did not answer in time (followers and the engines view).
+pub(super) fn no_answer(within: Duration) -> String {
     format!("no answer within {} seconds", within.as_secs())
 }
 
